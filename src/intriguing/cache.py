@@ -20,15 +20,18 @@ from typing import Any
 
 import torch
 
-from intriguing.data import data_root
+from intriguing.data import book_root
 
 FORMAT = 1
 
 
 def cache_root() -> Path:
-    """``INTRIGUING_CACHE`` if set, else ``<data folder>/cache`` (never tracked by git)."""
+    """``INTRIGUING_CACHE`` if set, else ``<book>/data/cache`` (ignored by git).
+
+    Not beside the MNIST files: those may live in a shared, read-only folder.
+    """
     env = os.environ.get("INTRIGUING_CACHE")
-    return Path(env).expanduser().resolve() if env else data_root() / "cache"
+    return Path(env).expanduser().resolve() if env else book_root() / "data" / "cache"
 
 
 def canonical(key: dict) -> str:

@@ -133,7 +133,7 @@ def weight_decay_penalty(model: nn.Module, lambdas: tuple[float, ...]) -> torch.
     out_channels): the paper's "λ Σ w_i² / k" with "k the number of units in the layer".
     Biases are not decayed.
     """
-    layers = model.weight_layers()
+    layers = model.weight_layers() if hasattr(model, "weight_layers") else [model]
     if len(lambdas) != len(layers):
         raise ValueError(f"{len(lambdas)} weight-decay values given for {len(layers)} weight layers")
     total = layers[0].weight.new_zeros(())

@@ -44,7 +44,7 @@ def learning_curves(histories: dict[str, dict]) -> plt.Figure:
 
     For models trained on P1 or P2, "training" is their own half. Explained in chapter 0.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
     for name, h in histories.items():
         own = "train" if "errors_train" in h else next(k for k in ("P1", "P2") if name.endswith(k))
         for ax, subset in zip(axes, (own, "test")):
@@ -56,8 +56,9 @@ def learning_curves(histories: dict[str, dict]) -> plt.Figure:
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
     axes[0].set_ylabel("error % (log scale; 0 drawn at 0.001)")
-    axes[1].legend(loc="upper right", ncol=2, frameon=False)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.83, 1))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center right", frameon=False)
     return fig
 
 

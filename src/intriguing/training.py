@@ -111,13 +111,13 @@ def train_classifier(
 class AutoencoderConfig:
     """Sparse autoencoder pre-training (the paper gives no settings: these are ours)."""
 
-    epochs: int = 10
+    epochs: int = 20
     batch_size: int = 100
-    lr: float = 0.05
+    lr: float = 0.1
     momentum: float = 0.9
     sparsity: float = 0.05  # target mean activation ρ of each hidden unit
-    sparsity_weight: float = 0.1  # β, weight of the KL sparsity penalty
-    weight_decay: float = 1e-4  # λ on encoder and decoder weights (Σ w² / k, as in the paper's form)
+    sparsity_weight: float = 3.0  # β, weight of the KL sparsity penalty
+    weight_decay: float = 0.6  # λ on encoder and decoder weights, in the paper's Σ w² / k form
     seed: int = 0
 
     def asdict(self) -> dict:

@@ -21,7 +21,9 @@ from intriguing.training import AutoencoderConfig, TrainConfig
 
 _SIGMOID_DECAY = (1e-5, 1e-5, 1e-6)  # Table 1: "Sigmoid network λ = 1e-5, 1e-5, 1e-6"
 _SOFTMAX = TrainConfig(epochs=20, batch_size=100, lr=0.1, momentum=0.9, lr_decay=0.85)
-_SIGMOID = TrainConfig(epochs=60, batch_size=100, lr=0.3, momentum=0.9, lr_decay=0.97)
+_AE_SOFTMAX = TrainConfig(epochs=50, batch_size=100, lr=0.5, momentum=0.9, lr_decay=0.95)  # on frozen codes
+_SIGMOID = TrainConfig(epochs=40, batch_size=100, lr=0.3, momentum=0.9, lr_decay=0.97)
+_WIDE_SIGMOID = dataclasses.replace(_SIGMOID, lr=0.15)  # 123-456-10 stalls with saturated units at lr 0.3
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,10 @@ ZOO: dict[str, ModelSpec] = {
         _spec("FC100-100-10", "Sigmoid network λ = 1e-5, 1e-5, 1e-6", "mlp", (784, 100, 100, 10), _SIGMOID_DECAY),
         _spec("FC200-200-10", "Sigmoid network λ = 1e-5, 1e-5, 1e-6", "mlp", (784, 200, 200, 10), _SIGMOID_DECAY),
         _spec("AE400-10", "Autoencoder with Softmax λ = 1e-6", "ae-softmax", (784, 400, 10), (1e-6,),
-              train=_SOFTMAX, pretrain=AutoencoderConfig()),
+              train=_AE_SOFTMAX, pretrain=AutoencoderConfig()),
         _spec("FC100-100-10/P1", "100-100-10 trained on P1", "mlp", (784, 100, 100, 10), _SIGMOID_DECAY, "P1"),
-        _spec("FC123-456-10/P1", "123-456-10 trained on P1", "mlp", (784, 123, 456, 10), _SIGMOID_DECAY, "P1"),
+        _spec("FC123-456-10/P1", "123-456-10 trained on P1", "mlp", (784, 123, 456, 10), _SIGMOID_DECAY, "P1",
+              train=_WIDE_SIGMOID),
         _spec("FC100-100-10'/P2", "100-100-10 trained on P2", "mlp", (784, 100, 100, 10), _SIGMOID_DECAY, "P2",
               train=dataclasses.replace(_SIGMOID, seed=1)),
         _spec("CNN", "conv5x5(16)-pool-conv5x5(32)-pool-100-10, ReLU (for Sec. 3)", "cnn", (), (0.0, 0.0, 1e-5, 1e-5),

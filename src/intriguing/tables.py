@@ -1,0 +1,41 @@
+"""Tables for the book: numbers formatted at the precision the computation determines.
+
+A chapter's tables are compared character for character when CI re-executes it, so every number
+is turned into text here, with the digits the experiment can vouch for, and nothing in the
+rendered output depends on memory addresses or random ids (pandas' Styler adds both).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+
+
+def percent(count: int, total: int, digits: int | None = None) -> str:
+    """``count / total`` in percent with the digits that resolve one item (0.01% of 10,000)."""
+    if total <= 0:
+        raise ValueError("percent of an empty set")
+    if digits is None:
+        digits = max(0, math.ceil(math.log10(total)) - 2)
+    return f"{100 * count / total:.{digits}f}"
+
+
+def fmt(value, spec: str = "{:.2f}") -> str:
+    """Format a number, leaving missing values as an em dash and strings as they are."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, str):
+        return value
+    return spec.format(value)
+
+
+def formatted(df: pd.DataFrame, formats: dict[str, str | Callable] | str = "{:.2f}") -> pd.DataFrame:
+    """A copy of ``df`` with every cell as text; ``formats`` maps column -> format spec or function."""
+    out = df.copy()
+    for col in out.columns:
+        spec = formats if isinstance(formats, str) else formats.get(col, "{}")
+        func = spec if callable(spec) else (lambda v, s=spec: fmt(v, s))
+        out[col] = [func(v) for v in out[col]]
+    return out
