@@ -12,8 +12,14 @@ module turns that into numbers:
    (share of the majority class) and without it (mean pairwise cosine of centred pixels or
    activations), and ``random_subsets`` for the score of k images drawn at random;
 4. ``compare_scores``: permutation test, Mann-Whitney U with the rank-biserial effect size and a
-   bootstrap interval, units against random directions;
-5. ``select_by_variance``, ``select_by_quantiles`` and ``plot_top_images`` for the figures.
+   bootstrap interval (optionally resampling clusters, e.g. the positions of one channel), units
+   against random directions; ``summary_table`` and ``format_p`` print them;
+5. ``select_by_variance``, ``select_by_quantiles``, ``figure_rows`` and ``plot_top_images`` for
+   the figures.
+
+``unit_vs_random(..., pool="max")`` is the channel view of a convolutional layer: channels
+(maximum over positions) against random mixtures of channels pooled the same way
+(``pooled_projections``).
 
 ``unit_vs_random`` runs 2-4 in one call. Units the held-out set cannot rank (fewer than k images
 above the unit's minimum, e.g. ReLU units that never fire) are reported and left out
@@ -558,9 +564,8 @@ class UnitsVsRandom:
         """Says how many units were dead or underactive and so left out (the stated rule)."""
         n_dead, n_under = int(self.dead.sum()), int(self.underactive.sum())
         return (
-            f"{self.n_units_total} units; {n_dead} dead (constant on the held-out set), {n_under - n_dead} more "
-            f"with fewer than k={self.k} images above their minimum; {n_under} left out, "
-            f"{self.n_units_total - n_under} analysed."
+            f"{self.n_units_total} units, {self.n_units_total - n_under} analysed; {n_under} left out: "
+            f"{n_dead} dead (constant), {n_under - n_dead} above their minimum on fewer than {self.k} images"
         )
 
 
