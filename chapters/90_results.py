@@ -1,0 +1,54 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Results at a glance
+#
+# Every number on this page was written by the chapter that computed it (each chapter ends by
+# saving its paper-vs-ours rows to `results/<chapter>.json`); nothing here is typed in. The
+# verdicts follow the rule each chapter states: *reproduced* where our number agrees with the
+# paper's within that rule, *partly* where the claim holds but the number differs, *not
+# reproduced* where the claim does not hold for our models, and *beyond the paper* for
+# measurements the paper did not make. Follow a chapter's link for the method and the caveats.
+
+# %% tags=["remove-cell"]
+# Colab only: install the book's package at the version this chapter was executed with.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "intriguing @ git+https://github.com/intriguing-book/intriguing@v0.1.0"], check=True)
+
+# %% tags=["parameters"]
+CHAPTERS = []  # names like "00_zoo" to show only some chapters; empty: all
+
+# %% tags=["hide-input"]
+import intriguing  # noqa: F401  (pins the CPU code path before torch loads)
+import pandas as pd
+from IPython.display import Markdown, display
+from intriguing import results
+
+recorded = [r for r in results.load_all() if not CHAPTERS or r["chapter"] in CHAPTERS]
+if not recorded:
+    raise ValueError("no recorded results: execute the chapters first (tools/execute_chapters.py)")
+counts = pd.Series([row["verdict"] for r in recorded for row in r["rows"]]).value_counts()
+print(f"{sum(len(r['rows']) for r in recorded)} results from {len(recorded)} chapters: "
+      + ", ".join(f"{counts.get(v, 0)} {v}" for v in results.VERDICTS))
+
+# %% tags=["hide-input"]
+for r in recorded:
+    display(Markdown(f"### [{r['title']}]({r['chapter']}.html)"))
+    for claim, rows in pd.DataFrame(r["rows"]).groupby("claim", sort=False):
+        display(Markdown(f"*{claim}*"))
+        display(rows[["quantity", "paper", "ours", "verdict", "why"]].set_index("quantity"))
