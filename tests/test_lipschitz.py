@@ -428,3 +428,36 @@ def test_load_alexnet_standin_is_labelled():
     assert torch.equal(model.conv1.weight, paper_alexnet(seed=2).conv1.weight)
     with pytest.raises(ValueError, match="source"):
         load_alexnet("imagenet")
+
+
+def test_certified_radius_pairwise_exact_for_linear_and_never_below_plain():
+    # linear 4-class model: the pairwise radius is the exact distance to the hyperplane z_j = z_i
+    w = _rand(4, 30, seed=11)
+    b = _rand(4, seed=12)
+    x = _rand(25, 30, seed=13)
+    z = x @ w.T + b
+    pred = z.argmax(1)
+    for t in range(4):
+        r = L.certified_radius_pairwise(z, w, 1.0, target=t)
+        other = pred != t
+        assert torch.all(r[~other] == 0)
+        d = w[t] - w[pred[other]]  # direction that raises z_t - z_i fastest
+        step = d / d.norm(dim=1, keepdim=True)
+        for factor, overtakes in ((1 + 1e-6, True), (1 - 1e-6, False)):
+            xx = x[other] + factor * r[other, None] * step
+            zz = xx @ w.T + b
+            gap = zz[:, t] - zz.gather(1, pred[other, None])[:, 0]
+            assert bool(torch.all((gap > 0) == overtakes))
+        # never below the plain sqrt(2)·||W|| radius, and strictly above it here
+        plain = L.certified_radius(z, L.fc_norm(w), target=t)
+        assert torch.all(r[other] >= plain[other] * (1 - 1e-12)) and torch.any(r[other] > 1.01 * plain[other])
+    untargeted = L.certified_radius_pairwise(z, w, 1.0)
+    per_target = torch.stack([torch.where(pred == t, torch.inf, L.certified_radius_pairwise(z, w, 1.0, target=t))
+                              for t in range(4)], 1)
+    assert torch.allclose(untargeted, per_target.min(1).values)
+    # the feature Lipschitz constant divides the radius
+    assert torch.allclose(L.certified_radius_pairwise(z, w, 4.0), untargeted / 4)
+    with pytest.raises(ValueError, match="rows"):
+        L.certified_radius_pairwise(z, w[:3], 1.0)
+    with pytest.raises(ValueError, match="positive"):
+        L.certified_radius_pairwise(z, w, -1.0)

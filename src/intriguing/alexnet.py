@@ -9,7 +9,7 @@ authors' own weights were never published, so the book computes the bounds on
 * :func:`torchvision_alexnet`: torchvision's pretrained ``alexnet`` (64-192-384-256-256 conv
   maps, so its per-layer numbers cannot match Table 5), when its weights can be downloaded.
 
-Explained in chapter 4, "Lipschitz bounds of layers".
+Explained in chapter 5, "Lipschitz bounds of layers".
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def paper_alexnet(*, seed: int = 0, init: str = "torch", num_classes: int = 1000
     initialisation (Kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
     weights and biases), drawn under ``torch.manual_seed(seed)`` so it is reproducible;
     ``init="krizhevsky2012"`` uses the 2012 paper's N(0, 0.01²) weights with biases 1 in conv2,
-    conv4, conv5 and the FC layers and 0 elsewhere. Explained in chapter 4, "Lipschitz bounds of
+    conv4, conv5 and the FC layers and 0 elsewhere. Explained in chapter 5, "Lipschitz bounds of
     layers".
     """
     if init not in ("torch", "krizhevsky2012"):
@@ -93,7 +93,7 @@ def torchvision_alexnet(*, pretrained: bool = True, progress: bool = False) -> n
 
     ``pretrained=True`` downloads the ``IMAGENET1K_V1`` weights (233 MB) into torch's hub cache,
     which needs internet access (it works on Colab); a failure raises RuntimeError saying so.
-    ``pretrained=False`` gives torchvision's own random initialisation. Explained in chapter 4,
+    ``pretrained=False`` gives torchvision's own random initialisation. Explained in chapter 5,
     "Lipschitz bounds of layers".
     """
     from intriguing._compat import import_torchvision
@@ -117,7 +117,7 @@ def load_alexnet(source: str = "auto", *, seed: int = 0) -> tuple[nn.Module, str
     ``source="torchvision"`` requires the pretrained weights; ``"paper-standin"`` gives
     :func:`paper_alexnet` (seeded torch default init); ``"auto"`` tries the first and falls back to
     the second. The description says which one was returned, so a chapter can print it beside its
-    numbers. Explained in chapter 4, "Lipschitz bounds of layers".
+    numbers. Explained in chapter 5, "Lipschitz bounds of layers".
     """
     if source not in ("auto", "torchvision", "paper-standin"):
         raise ValueError(f"source must be 'auto', 'torchvision' or 'paper-standin', got {source!r}")

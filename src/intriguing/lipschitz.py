@@ -16,10 +16,11 @@ convolutional layer, times the largest slope of each nonlinearity. This module c
   pooling, where the paper says 1);
 * a lower estimate of the local Lipschitz constant, the largest Jacobian norm over a batch
   (:func:`jacobian_norms`, :func:`empirical_lipschitz`);
-* the radius within which no perturbation can change a decision (:func:`certified_radius`), in L2
-  and in the paper's per-pixel RMS distortion (:func:`rms_distortion`).
+* the radius within which no perturbation can change a decision (:func:`certified_radius`, and
+  the sharper per-class-pair :func:`certified_radius_pairwise`), in L2 and in the paper's
+  per-pixel RMS distortion (:func:`rms_distortion`).
 
-Every function takes its device and dtype from its inputs. Explained in chapter 4, "Lipschitz
+Every function takes its device and dtype from its inputs. Explained in chapter 5, "Lipschitz
 bounds of layers".
 """
 
@@ -57,6 +58,7 @@ __all__ = [
     "jacobian_norms",
     "empirical_lipschitz",
     "certified_radius",
+    "certified_radius_pairwise",
     "rms_distortion",
 ]
 
@@ -106,7 +108,7 @@ def fc_norm(weight: Tensor, *, method: str = "auto", rtol: float = 1e-9) -> Tens
     on ``W`` in float64 to relative accuracy ``rtol`` (about 30x faster for AlexNet's 9216x4096 FC
     layer on one CPU thread, where a full SVD takes about 100 s); ``"auto"`` takes the SVD when the
     smaller side is at most 512. Returns a 0-dim tensor of ``W``'s dtype.
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     if not isinstance(weight, Tensor) or weight.ndim != 2:
         shape = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
@@ -169,7 +171,7 @@ def conv_fourier_spectrum(
     ``torch.linalg.matrix_norm(A, 2)``. Frequencies are processed in chunks whose matrices take at
     most about ``max_chunk_bytes``. Raises ValueError when Δ does not divide n: the circular
     strided layer is then not defined on that grid (use :func:`conv_fourier_bound`, which rounds
-    the grid up). Explained in chapter 4, "Lipschitz bounds of layers".
+    the grid up). Explained in chapter 5, "Lipschitz bounds of layers".
     """
     _check_conv_weight(weight)
     n1, n2 = _pair(grid, "grid")
@@ -238,7 +240,7 @@ def conv_fourier_norm(
     The maximum over the grid's frequencies of :func:`conv_fourier_spectrum`. For stride 1 this is
     Sedghi et al. (2019); for any stride it equals the largest singular value of the full matrix of
     the circular strided layer (checked against a dense SVD in the tests). Returns a 0-dim tensor.
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     return conv_fourier_spectrum(weight, grid, stride, method=method, max_chunk_bytes=max_chunk_bytes).max()
 
@@ -261,7 +263,7 @@ def safe_grid(
     circular layer on that grid followed by keeping a subset of outputs (a contraction) and
     preceded by an isometric embedding. Hence ``||zero-padded|| <= ||circular on n||`` for every
     such n that Δ divides; this returns the smallest one, per axis (``padding`` may be symmetric
-    per axis, as in ``nn.Conv2d``). Explained in chapter 4, "Lipschitz bounds of layers".
+    per axis, as in ``nn.Conv2d``). Explained in chapter 5, "Lipschitz bounds of layers".
     """
     h = _pair(input_size, "input_size")
     k = _pair(kernel_size, "kernel_size")
@@ -299,7 +301,7 @@ def conv_fourier_bound(
     for every input size (a fine grid approaches that sup from below). A grid smaller than the
     safe one is refused with a ValueError: it gives the norm of the circular layer
     (:func:`conv_fourier_norm`), which need not bound the zero-padded one.
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     _check_conv_weight(weight)
     need = safe_grid(input_size, weight.shape[-2:], stride, padding)
@@ -321,7 +323,7 @@ def circular_conv2d(x: Tensor, weight: Tensor, stride: int | Sequence[int] = 1) 
 
     ``x`` is ``[B, C, n1, n2]``; the output is ``[B, D, n1/Δ1, n2/Δ2]``. Kernels larger than the
     grid wrap around more than once, as the DFT formula assumes.
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     _check_conv_weight(weight)
     s1, s2 = _pair(stride, "stride")
@@ -347,7 +349,7 @@ def conv_operator(
 
     ``circular=False`` is ``F.conv2d`` with zero padding (the real layer); ``circular=True`` is
     :func:`circular_conv2d` (stride only; padding, dilation and groups must be defaults).
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     _check_conv_weight(weight)
     if circular:
@@ -374,7 +376,7 @@ def operator_matrix(
 
     ``op`` maps a batch ``[B, *input_shape]`` to ``[B, ...]``; ``like`` gives dtype and device.
     Refuses (ValueError) when the matrix would exceed ``max_entries`` entries. Ground truth for
-    small layers in the tests. Explained in chapter 4, "Lipschitz bounds of layers".
+    small layers in the tests. Explained in chapter 5, "Lipschitz bounds of layers".
     """
     shape = tuple(int(s) for s in input_shape)
     n_in = math.prod(shape)
@@ -402,7 +404,7 @@ def dense_operator_norm(
     ``torch.linalg.matrix_norm(M, 2)`` when the smaller side of M is at most 512; otherwise the top
     eigenvalue of the smaller Gram matrix in float64 (``eigvalsh``; for the largest singular value
     this is accurate to about 1e-13 relative and several times faster). Returns a 0-dim tensor of
-    ``like``'s dtype. Explained in chapter 4, "Lipschitz bounds of layers".
+    ``like``'s dtype. Explained in chapter 5, "Lipschitz bounds of layers".
     """
     m = operator_matrix(op, input_shape, like=like, max_entries=max_entries)
     if min(m.shape) <= 512:
@@ -425,7 +427,7 @@ class NormEstimate:
     power iteration, the top Ritz value for Lanczos. ``rel_change`` is the relative change of the
     estimate over the last step; ``residual`` (Lanczos only) is the relative residual
     ``||A^T A y - θ y|| / θ`` of the top Ritz pair, an a-posteriori error indicator. Explained in
-    chapter 4, "Lipschitz bounds of layers".
+    chapter 5, "Lipschitz bounds of layers".
     """
 
     value: float
@@ -472,7 +474,7 @@ def power_iteration(
     ``max_iter`` steps. The start vector is Gaussian from a generator seeded with ``seed`` on
     ``like``'s device. A small relative change does not prove accuracy when the top singular
     values are clustered (power iteration then converges slowly); :func:`lanczos_norm` converges
-    much faster. Explained in chapter 4, "Lipschitz bounds of layers".
+    much faster. Explained in chapter 5, "Lipschitz bounds of layers".
     """
     if tol <= 0 or max_iter < 1:
         raise ValueError(f"tol must be > 0 and max_iter >= 1, got tol={tol}, max_iter={max_iter}")
@@ -514,7 +516,7 @@ def lanczos_norm(
     the residual of the top Ritz pair ``(θ, y)``, ``||A^T A y - θ y||``, is below ``2·rtol·θ``: then
     ``sqrt(θ)`` is within about ``rtol`` (relative) of a singular value, in practice the largest
     (the random start vector is never orthogonal to its singular vector). Memory holds ``max_iter``
-    basis vectors of the input size. Explained in chapter 4, "Lipschitz bounds of layers".
+    basis vectors of the input size. Explained in chapter 5, "Lipschitz bounds of layers".
     """
     if rtol <= 0 or max_iter < 1:
         raise ValueError(f"rtol must be > 0 and max_iter >= 1, got rtol={rtol}, max_iter={max_iter}")
@@ -592,7 +594,7 @@ def maxpool_overlap(
 
     With ``input_size`` the count is exact for that input (borders included); without it, it is
     the interior count ``ceil(span/stride)`` per axis, which no input size exceeds.
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     k = _pair(kernel_size, "kernel_size")
     s = k if stride is None else _pair(stride, "stride")
@@ -627,7 +629,7 @@ def maxpool_lipschitz(
     m windows above all others and it is the arg-max of all m, so a change ``t`` of it moves the
     output by ``t·sqrt(m)``. Non-overlapping pooling (stride >= kernel) gives 1, as the paper says;
     AlexNet's overlapping 3x3 stride-2 pooling shares interior inputs between 2x2 = 4 windows and so
-    has constant **2**, not the paper's 1. Explained in chapter 4, "Lipschitz bounds of layers".
+    has constant **2**, not the paper's 1. Explained in chapter 5, "Lipschitz bounds of layers".
     """
     return math.sqrt(
         maxpool_overlap(kernel_size, stride, padding, dilation, input_size=input_size, ceil_mode=ceil_mode)
@@ -666,7 +668,7 @@ class LayerBound:
     pooling); NaN when the layer is flagged (no bound implemented; see ``note``). ``power`` is the
     power-iteration value of the real layer's linear part and ``exact`` its dense SVD norm (small
     layers only); both NaN where not computed. ``size`` is written in the paper's order
-    (``C × k × k × D`` for a conv, ``in × out`` for a linear layer). Explained in chapter 4,
+    (``C × k × k × D`` for a conv, ``in × out`` for a linear layer). Explained in chapter 5,
     "Lipschitz bounds of layers".
     """
 
@@ -694,7 +696,7 @@ class NetworkBound:
     ``product`` multiplies the ``bound`` of every unflagged row; it is a certified upper bound on
     the network's L2 Lipschitz constant only when ``certified`` (no flagged row).
     ``product_weights_only`` multiplies conv and linear rows only, the quantity the paper's
-    Table 5 implies (it treats every other layer as 1-Lipschitz). Explained in chapter 4,
+    Table 5 implies (it treats every other layer as 1-Lipschitz). Explained in chapter 5,
     "Lipschitz bounds of layers".
     """
 
@@ -719,7 +721,7 @@ def network_layers(model: nn.Module | Sequence[nn.Module]) -> list[tuple[str, nn
     or any other module, whose leaf modules are taken in registration order (torchvision's
     AlexNet). Nested ``nn.Sequential`` containers are flattened. :func:`network_lipschitz` checks
     that running the layers in this order reproduces the model.
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     if isinstance(model, (list, tuple)):
         items: list[tuple[str, nn.Module]] = [
@@ -841,7 +843,7 @@ def network_lipschitz(
     is the dtype of the computation. ``check=True`` verifies that running the layers in order
     reproduces ``model(x)`` on the probe, and raises ValueError otherwise (for example when the
     model applies a functional activation the layer list does not show).
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     import copy
     import time
@@ -1010,7 +1012,7 @@ def jacobian_norms(
     and its norm is exact (``torch.linalg.matrix_norm(J, 2)``); otherwise ``iters`` power-iteration
     steps with a JVP and a VJP per step give a lower estimate. The model must treat images
     independently (eval mode: no batch statistics, no dropout).
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     if x.ndim < 2 or x.shape[0] < 1:
         raise ValueError(f"x must be a batch [B, ...] with B >= 1, got shape {tuple(x.shape)}")
@@ -1044,7 +1046,7 @@ def jacobian_norms(
 def empirical_lipschitz(model: Callable[[Tensor], Tensor], x: Tensor, **kw) -> Tensor:
     """Largest Jacobian spectral norm over a batch (:func:`jacobian_norms`): a lower estimate of the Lipschitz constant.
 
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     return jacobian_norms(model, x, **kw).max()
 
@@ -1063,11 +1065,11 @@ def certified_radius(logits: Tensor, lipschitz: float | Tensor, target: Tensor |
     ``z_i - max_{j≠i} z_j`` and bounds every decision change; with a target (an int or ``[B]``
     labels) it bounds the perturbations that reach that target (0 where the target already is the
     decision). A strictly smaller ``||r||_2`` keeps ``z_i > z_j``. The bound is attained by a linear
-    two-class model with opposite weight rows; a tighter one would bound the margin map itself
-    (e.g. ``||w_i - w_j||`` for the last linear layer instead of ``sqrt(2)·||W||``), not done here.
+    two-class model with opposite weight rows; :func:`certified_radius_pairwise` bounds the margin
+    map itself (``||w_i - w_j||`` for the last linear layer instead of ``sqrt(2)·||W||``).
     Returns ``[B]`` radii in the input's L2 norm; :func:`rms_distortion` converts to the paper's
     measure.
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     if logits.ndim != 2 or logits.shape[1] < 2:
         raise ValueError(f"logits must be [B, K] with K >= 2 classes, got shape {tuple(logits.shape)}")
@@ -1086,10 +1088,54 @@ def certified_radius(logits: Tensor, lipschitz: float | Tensor, target: Tensor |
     return margin / (math.sqrt(2.0) * lip)
 
 
+def certified_radius_pairwise(
+    logits: Tensor, last_weight: Tensor, feature_lipschitz: float | Tensor, target: Tensor | int | None = None
+) -> Tensor:
+    """A sharper certified L2 radius: the last linear layer's rows per class pair instead of sqrt(2)·||W||.
+
+    Write the logits as ``z(x) = W h(x) + b`` with ``h`` (everything before the last linear layer)
+    F-Lipschitz. For the decision ``i`` and a class ``j`` the margin ``g = z_i - z_j =
+    (w_i - w_j)^T h + b_i - b_j`` is ``||w_i - w_j||_2 · F``-Lipschitz, so reaching j needs
+
+        ||r||_2 >= (z_i(x) - z_j(x)) / (||w_i - w_j||_2 · F).
+
+    Since ``||w_i - w_j|| = ||W^T (e_i - e_j)|| <= sqrt(2)·||W||``, this is never below
+    :func:`certified_radius` with ``L = ||W||·F``; for a linear model (``h`` the identity, F = 1)
+    it is the exact distance to the hyperplane where z_j overtakes z_i. ``target`` as in
+    :func:`certified_radius` (None: the smallest radius over all j ≠ i). Returns ``[B]`` radii.
+    Explained in chapter 5, "Lipschitz bounds of layers".
+    """
+    if logits.ndim != 2 or logits.shape[1] < 2:
+        raise ValueError(f"logits must be [B, K] with K >= 2 classes, got shape {tuple(logits.shape)}")
+    if last_weight.ndim != 2 or last_weight.shape[0] != logits.shape[1]:
+        raise ValueError(
+            f"last_weight must be the last linear layer's [K, features] matrix with K = {logits.shape[1]} rows "
+            f"(one per logit), got shape {tuple(last_weight.shape)}"
+        )
+    lip = torch.as_tensor(feature_lipschitz, dtype=logits.dtype, device=logits.device)
+    if not bool(torch.all(lip > 0)):
+        raise ValueError(f"the Lipschitz bound of the features must be positive, got {feature_lipschitz}")
+    w = last_weight.detach().to(device=logits.device, dtype=logits.dtype)
+    pair = torch.cdist(w[None], w[None])[0]  # [K, K] ||w_i - w_j||
+    top, pred = logits.max(dim=1)
+    margin = (top[:, None] - logits).clamp_min(0)  # [B, K]
+    scale = pair[pred] * lip  # [B, K]
+    radius = torch.where(scale > 0, margin / scale.clamp_min(torch.finfo(logits.dtype).tiny),
+                         torch.full_like(margin, float("inf")))
+    radius = radius.scatter(1, pred[:, None], float("inf"))  # j = i: no change of decision
+    if target is None:
+        return radius.min(dim=1).values
+    t = torch.as_tensor(target, device=logits.device, dtype=torch.long).expand(logits.shape[0])
+    if bool(((t < 0) | (t >= logits.shape[1])).any()):
+        raise ValueError(f"target labels must be in [0, {logits.shape[1]}), got {target}")
+    out = radius.gather(1, t[:, None])[:, 0]
+    return torch.where(t == pred, torch.zeros_like(out), out)
+
+
 def rms_distortion(l2: Tensor | float, n_pixels: int = 784) -> Tensor | float:
     """The paper's distortion measure ``sqrt(Σ r_i² / n)`` from an L2 norm: ``||r||_2 / sqrt(n)`` (28 for MNIST).
 
-    Explained in chapter 4, "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
     if n_pixels < 1:
         raise ValueError(f"n_pixels must be positive, got {n_pixels}")
