@@ -465,7 +465,7 @@ fig.tight_layout(rect=(0, 0, 1, 0.92))
 # hyperplane where $z_t$ overtakes $z_i$.
 #
 # The found distortion is an *upper* bound on the smallest adversarial distortion. It comes from
-# the box-constrained L-BFGS attack of chapter 4, on the same images and toward the same targets:
+# the box-constrained L-BFGS attack of chapter 3, on the same images and toward the same targets:
 # the first `N_IMAGES` training images, each toward a random wrong label. The true minimum lies
 # between the two bounds, and the chapter asserts that no image violates the lower one.
 

@@ -84,3 +84,111 @@ def image_grid(images: torch.Tensor, row_labels: list[str] | None = None, col_la
             axes[r, 0].set_ylabel(row_labels[r], rotation=0, ha="right", va="center", fontsize=9)
     fig.tight_layout(pad=0.3)
     return fig
+
+
+def magnified_difference(x: torch.Tensor, x_adv: torch.Tensor, factor: float = 10.0) -> torch.Tensor:
+    """``0.5 + factor·(x_adv − x)`` clipped to [0, 1]: the middle image of the paper's Fig. 5 triplets.
+
+    The paper magnifies the difference 10 times and shows it "shifted by 128 and clamped" on a
+    0-255 scale: mid-grey is no change, lighter is a brighter pixel. Explained in chapter 3,
+    "Box-constrained L-BFGS adversaries".
+    """
+    if x.shape != x_adv.shape:
+        raise ValueError(f"x {tuple(x.shape)} and x_adv {tuple(x_adv.shape)} must have the same shape")
+    return (0.5 + factor * (x_adv - x)).clamp(0, 1)
+
+
+def adversarial_triplets(originals: torch.Tensor, adversarial: torch.Tensor, row_labels: list[str] | None = None,
+                         col_labels: list[str] | None = None, factor: float = 10.0,
+                         scale: float = 1.0) -> plt.Figure:
+    """Fig. 5 layout: per image, original | magnified difference | adversarial; inputs ``[rows, k, 784]``.
+
+    ``col_labels`` has one label per image (``k`` per row); each triplet gets it above its original.
+    Explained in chapter 3, "Box-constrained L-BFGS adversaries".
+    """
+    if originals.shape != adversarial.shape or originals.dim() != 3:
+        raise ValueError("originals and adversarial must both be [rows, images per row, 784], "
+                         f"got {tuple(originals.shape)} and {tuple(adversarial.shape)}")
+    rows, k = originals.shape[:2]
+    diff = magnified_difference(originals, adversarial, factor)
+    grid = torch.stack([originals, diff, adversarial], dim=2).reshape(rows, 3 * k, -1)
+    labels = None
+    if col_labels is not None:
+        if len(col_labels) != k:
+            raise ValueError(f"col_labels needs one label per image of a row ({k}), got {len(col_labels)}")
+        labels = [part for lab in col_labels for part in (lab, f"diff ×{factor:g}", "adversarial")]
+    fig = image_grid(grid, row_labels=row_labels, col_labels=labels, scale=scale)
+    for r in range(rows):  # a gap between triplets: shift each triplet right by its index
+        for c, ax in enumerate(fig.axes[r * 3 * k:(r + 1) * 3 * k]):
+            box = ax.get_position()
+            ax.set_position([box.x0 + (c // 3) * 0.012, box.y0, box.width, box.height])
+    return fig
+
+
+def paired_panels(panels: list[tuple[str, torch.Tensor, torch.Tensor]], pairs_per_row: int = 5, ncols: int = 2,
+                  scale: float = 0.55) -> plt.Figure:
+    """Fig. 7 layout: one grid per panel, originals in odd columns and their distorted version in even ones.
+
+    ``panels`` holds ``(title, originals [n, 784], distorted [n, 784])`` with ``n`` a multiple of
+    ``pairs_per_row``; panels are laid out ``ncols`` to a row. Pixels are shown on the [0, 1] grey
+    scale (values outside it, as in unclipped noise, saturate to black or white), and distorted
+    images are framed. Explained in chapter 3, "Box-constrained L-BFGS adversaries".
+    """
+    if not panels:
+        raise ValueError("paired_panels needs at least one panel")
+    n = panels[0][1].shape[0]
+    if n % pairs_per_row or any(o.shape != d.shape or o.shape[0] != n for _, o, d in panels):
+        raise ValueError(f"every panel needs originals and distorted of the same shape [n, 784], "
+                         f"n a multiple of pairs_per_row={pairs_per_row}")
+    rows, cols = n // pairs_per_row, 2 * pairs_per_row
+    ncols = min(ncols, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig = plt.figure(figsize=(ncols * (cols * scale + 0.4), nrows * (rows * scale + 0.75)))
+    subfigs = np.atleast_1d(fig.subfigures(nrows, ncols, wspace=0.02, hspace=0.02)).ravel()
+    for sub in subfigs[len(panels):]:
+        sub.set_visible(False)
+    for sub, (title, orig, dist) in zip(subfigs, panels):
+        pairs = torch.stack([orig, dist], dim=1).reshape(rows, cols, 28, 28).detach().float().cpu()
+        axes = sub.subplots(rows, cols, squeeze=False, gridspec_kw={"wspace": 0.06, "hspace": 0.06})
+        sub.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / (rows * scale + 0.75))
+        for r in range(rows):
+            for c in range(cols):
+                ax = axes[r, c]
+                ax.imshow(pairs[r, c].numpy(), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.grid(False)
+                for spine in ax.spines.values():
+                    spine.set_visible(c % 2 == 1)
+                    spine.set_color(PALETTE[3])
+                    spine.set_linewidth(1.2)
+        sub.suptitle(title, fontsize=9)
+    return fig
+
+
+def distortion_distributions(values: dict[str, np.ndarray], paper: dict[str, float] | None = None) -> plt.Figure:
+    """Per-model violins of the per-image distortion, with our mean (black bar) and the paper's (red diamond).
+
+    ``values`` maps a model name to its per-image distortions (RMS, successful attacks only).
+    Explained in chapter 3, "Box-constrained L-BFGS adversaries".
+    """
+    import pandas as pd
+    import seaborn as sns
+
+    names = list(values)
+    frame = pd.DataFrame({"model": np.repeat(names, [len(values[m]) for m in names]),
+                          "distortion": np.concatenate([np.asarray(values[m], dtype=float) for m in names])})
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(names) + 1.4))
+    sns.violinplot(data=frame, x="distortion", y="model", hue="model", palette=PALETTE[:len(names)], cut=0,
+                   inner="quartile", density_norm="width", linewidth=0.8, legend=False, ax=ax)
+    for i, m in enumerate(names):
+        ax.plot([np.mean(values[m])] * 2, [i - 0.35, i + 0.35], color="black", lw=2,
+                label="our mean" if i == 0 else None)
+        if paper and m in paper:
+            ax.plot(paper[m], i, marker="D", color="red", ms=6, ls="none",
+                    label="paper (Table 1)" if i == 0 else None)
+    ax.set_xlabel("minimal distortion found, per image (RMS, sqrt(Σr²/784))")
+    ax.set_ylabel("")
+    ax.legend(frameon=False, loc="upper right")
+    fig.tight_layout()
+    return fig
