@@ -159,6 +159,19 @@ def test_book_builds_strictly(built_book: Path):
 
 # --------------------------------------------------------------------------- (c) pages in a browser
 
+def _colab_prefix() -> str:
+    """Where Colab's launch button must point: _config.yml's repository, branch and book path."""
+    import yaml
+
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    url = repo["url"].removeprefix("https://github.com/").rstrip("/")
+    path = (repo.get("path_to_book") or "").strip("/")
+    return f"https://colab.research.google.com/github/{url}/blob/{repo['branch']}/" + (f"{path}/" if path else "")
+
+
+COLAB_PREFIX = _colab_prefix()
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # the test reports failures itself
         pass
@@ -341,6 +354,11 @@ def test_page_in_browser(page_name: str, browser, server):
         loaded = [i for i in state["images"] if i["inOutput"] and i["ok"]]
         if len(loaded) != images:
             problems.append(f"{images} figures in the notebook, {len(loaded)} loaded on the page")
+        # the launch button opens this very notebook, from the book's repository and branch, on Colab
+        colab = [link for link in state["links"] if link.startswith("https://colab.research.google.com/")]
+        expected = f"{COLAB_PREFIX}{page_name}.ipynb"
+        if colab != [expected]:
+            problems.append(f"Colab launch link(s) {colab}, expected [{expected!r}]")
     assert not problems, f"{page_name}.html (screenshot {shot}):\n" + "\n".join(problems)
 
 
