@@ -1,0 +1,314 @@
+"""Transfer of adversarial examples between models (Szegedy et al. 2014, Tables 2-4).
+
+A *set* is a dict of tensors describing distorted images of one data set: ``images`` (``[n, m]``,
+the distorted images fed to the models), ``labels`` (``[n]``, the true labels), and, where
+needed, ``originals`` (``[n, m]``, the clean images they were made from) and ``distortion``
+(``[n]``, the paper's per-image RMS ``sqrt(Σ r² / 784)``). The adversarial sets of
+:func:`intriguing.adversarial.adversarial_set` are sets once :func:`with_originals` has added the
+clean images; :func:`gaussian_noise_set` and :func:`amplified_set` make the paper's reference
+rows. :func:`transfer_matrix` feeds every set to every model and counts errors, under a stated
+counting rule, so every cell carries the counts for a binomial (Wilson) confidence interval.
+
+Explained in chapter 4, "Transfer of adversarial examples across models and training sets".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+from torch import nn
+
+from intriguing import noise, stats, tables
+from intriguing.attacks import rms_distortion
+
+#: How the images of a cell are counted, and what is counted (see :func:`transfer_matrix`).
+COUNT_RULES = ("all", "correct")
+OUTCOMES = ("error", "target")
+
+
+# ----------------------------------------------------------------------------------------------
+# sets: the rows of a transfer table
+
+
+def _check_images(name: str, x: torch.Tensor) -> None:
+    if not isinstance(x, torch.Tensor) or x.dim() != 2 or not x.is_floating_point():
+        raise ValueError(f"{name} must be a float tensor [n, m] of flattened images, got "
+                         f"{getattr(x, 'shape', type(x))} {getattr(x, 'dtype', '')}")
+
+
+def _check_labels(y: torch.Tensor, n: int) -> None:
+    if not isinstance(y, torch.Tensor) or y.shape != (n,) or y.dtype != torch.long:
+        raise ValueError(f"labels must be an int64 tensor with one label per image ({n}), got "
+                         f"{getattr(y, 'shape', type(y))} {getattr(y, 'dtype', '')}")
+
+
+def with_originals(adv_set: dict[str, torch.Tensor], x_subset: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The adversarial set with the clean images it was made from added as ``originals``.
+
+    ``adv_set`` is an :func:`intriguing.adversarial.adversarial_set` result (its ``indices`` are
+    positions in the subset) and ``x_subset`` the images of that subset (``mnist.subset(...)[0]``).
+    The clean images are needed by the "correct" counting rule and by :func:`amplified_set`.
+    Explained in chapter 4, "Transfer of adversarial examples across models and training sets".
+    """
+    for key in ("images", "labels", "indices"):
+        if key not in adv_set:
+            raise ValueError(f"adv_set has no {key!r}: pass a result of intriguing.adversarial.adversarial_set")
+    _check_images("x_subset", x_subset)
+    idx = adv_set["indices"]
+    if len(idx) and (int(idx.max()) >= len(x_subset) or int(idx.min()) < 0):
+        raise ValueError(f"adv_set's indices reach {int(idx.max())} but x_subset holds {len(x_subset)} images: "
+                         "pass the images of the subset the set was made from")
+    originals = x_subset[idx.to(x_subset.device)].to(adv_set["images"].device, adv_set["images"].dtype)
+    if originals.shape != adv_set["images"].shape:
+        raise ValueError(f"x_subset's images {tuple(originals.shape[1:])} do not match the set's "
+                         f"{tuple(adv_set['images'].shape[1:])}")
+    return {**adv_set, "originals": originals}
+
+
+def gaussian_noise_set(x: torch.Tensor, y: torch.Tensor, stddev: float, *, seed: int = 0,
+                       clip: bool = True) -> dict[str, torch.Tensor]:
+    """The images ``x`` plus i.i.d. Gaussian noise of standard deviation ``stddev`` per pixel.
+
+    The paper's reference rows ("Gaussian noise, stddev=0.1"), made with
+    :func:`intriguing.noise.gaussian_noise`: drawn on the CPU from a generator seeded with
+    ``seed`` (the same bits on every device and machine, and the same noise direction for every
+    ``stddev`` with one seed), then moved to ``x``'s device. ``clip`` projects the noisy images
+    back on the pixel box [0, 1], as any image must be; the paper does not say whether it did. Clipping shrinks the noise (on MNIST's black background half of it
+    is cut away) and gives it a positive mean there; the set's ``distortion`` is the RMS of the
+    noise actually added. Explained in chapter 4, "Transfer of adversarial examples across
+    models and training sets".
+    """
+    _check_images("x", x)
+    _check_labels(y, len(x))
+    noisy = noise.gaussian_noise(x, stddev, seed=seed, clip=clip)
+    return {"images": noisy, "labels": y, "originals": x, "distortion": rms_distortion(noisy, x, x.shape[1])}
+
+
+def amplify(adversarial: torch.Tensor, originals: torch.Tensor, size: float = 0.1, *, norm: str = "rms",
+            clip: bool = False, shrink: bool = True) -> torch.Tensor:
+    """Rescale each perturbation ``r = x' - x`` to exactly ``size`` before any clipping.
+
+    ``norm="rms"`` gives ``x + r · size / RMS(r)``, with ``RMS(r) = sqrt(Σ r² / 784)`` the paper's
+    distortion: this is what Table 4's "amplified to stddev=0.1" means. ``norm="l2"`` is the
+    paper's printed formula ``x + 0.1 (x' - x) / ||x' - x||_2``, read literally: an L2 norm of
+    0.1 is an RMS of only ``0.1 / sqrt(784) = 0.1 / 28 ≈ 0.0036``, far *smaller* than the
+    examples' own distortion (about 0.06), so the literal formula shrinks them instead of
+    amplifying them. An image whose perturbation is zero (a failed attack, or an image the model
+    already put in the target class) is returned unchanged. A perturbation already larger than
+    ``size`` is shrunk to it, unless ``shrink=False`` (then it is left as it is: "amplify only").
+    ``clip`` projects the result on [0, 1] afterwards, which lowers the RMS again. Explained in
+    chapter 4, "Transfer of adversarial examples across models and training sets".
+    """
+    _check_images("adversarial", adversarial)
+    if originals.shape != adversarial.shape:
+        raise ValueError(f"originals {tuple(originals.shape)} and adversarial {tuple(adversarial.shape)} "
+                         "must have the same shape (one clean image per adversarial image)")
+    if norm not in ("rms", "l2"):
+        raise ValueError(f"norm must be 'rms' (the paper's distortion) or 'l2' (its printed formula), got {norm!r}")
+    if not (isinstance(size, (int, float)) and math.isfinite(size) and size > 0):
+        raise ValueError(f"size must be a positive finite number, got {size!r}")
+    originals = originals.to(adversarial.device, adversarial.dtype)
+    r = adversarial - originals
+    length = rms_distortion(adversarial, originals, adversarial.shape[1]) if norm == "rms" else r.norm(dim=1)
+    scale = torch.where(length > 0, size / length.clamp_min(torch.finfo(r.dtype).tiny), torch.zeros_like(length))
+    if not shrink:
+        scale = scale.clamp_min(1.0)
+    out = originals + r * scale[:, None]
+    return out.clamp(0.0, 1.0) if clip else out
+
+
+def amplified_set(adv_set: dict[str, torch.Tensor], size: float = 0.1, *, norm: str = "rms",
+                  clip: bool = False, shrink: bool = True) -> dict[str, torch.Tensor]:
+    """An adversarial set (with ``originals``) whose perturbations are rescaled by :func:`amplify`.
+
+    ``distortion`` becomes the RMS of the rescaled (and, with ``clip``, clipped) perturbation.
+    Explained in chapter 4, "Transfer of adversarial examples across models and training sets".
+    """
+    if "originals" not in adv_set:
+        raise ValueError("adv_set has no 'originals': add the clean images with with_originals(adv_set, x_subset)")
+    images = amplify(adv_set["images"], adv_set["originals"], size, norm=norm, clip=clip, shrink=shrink)
+    return {"images": images, "labels": adv_set["labels"], "originals": adv_set["originals"],
+            "distortion": rms_distortion(images, adv_set["originals"], images.shape[1])}
+
+
+def mean_distortion(s: dict[str, torch.Tensor], level: float = 0.95) -> tuple[float, float, float]:
+    """``(mean, low, high)``: average per-image RMS distortion of a set (the paper's "Av. distortion"
+    column) and its normal confidence interval (:func:`intriguing.stats.mean_ci`).
+
+    Failed attacks (NaN) are left out; images already in the target class count as 0, as in the
+    paper's "distortion needed to reach 0% accuracy". Explained in chapter 4.
+    """
+    if "distortion" not in s:
+        raise ValueError("the set has no 'distortion': add it, or compute rms_distortion(images, originals)")
+    d = s["distortion"].detach().double().cpu()
+    return stats.mean_ci(d[torch.isfinite(d)], level)
+
+
+# ----------------------------------------------------------------------------------------------
+# the matrix
+
+
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Labels ``model`` gives the images ``x`` (argmax of the logits), in fixed-size batches.
+
+    Images are moved to the model's device and dtype; the labels come back on that device.
+    Explained in chapter 4, "Transfer of adversarial examples across models and training sets".
+    """
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    p = next(model.parameters(), None)
+    device, dtype = (p.device, p.dtype) if p is not None else (x.device, x.dtype)
+    with torch.no_grad():
+        parts = [model(x[i:i + batch_size].to(device, dtype)).argmax(1) for i in range(0, len(x), batch_size)]
+    return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.long, device=device)
+
+
+@dataclass(frozen=True)
+class TransferMatrix:
+    """Error counts of every set (row) fed to every model (column), under one counting rule.
+
+    ``errors[i, j]`` images of set ``rows[i]`` misclassified by model ``cols[j]`` (with
+    ``outcome="target"``: put in the set's target class), out of ``totals[i, j]`` counted (int64
+    tensors on the CPU); ``count`` and ``outcome`` are the arguments of :func:`transfer_matrix`.
+    Explained in chapter 4.
+    """
+
+    rows: list[str]
+    cols: list[str]
+    errors: torch.Tensor
+    totals: torch.Tensor
+    count: str
+    outcome: str = "error"
+
+    def rates(self) -> torch.Tensor:
+        """Error rates in percent (float64, NaN where no image was counted)."""
+        t = self.totals.double()
+        return torch.where(t > 0, 100 * self.errors.double() / t.clamp_min(1), torch.full_like(t, math.nan))
+
+    def wilson(self, level: float = 0.95) -> tuple[torch.Tensor, torch.Tensor]:
+        """Lower and upper ends of each cell's Wilson score interval, in percent."""
+        lo, hi = wilson_interval(self.errors, self.totals, level)
+        return 100 * lo, 100 * hi
+
+    def cell(self, row: str, col: str) -> tuple[int, int]:
+        """``(errors, total)`` of one cell, by name."""
+        return int(self.errors[self.rows.index(row), self.cols.index(col)]), \
+            int(self.totals[self.rows.index(row), self.cols.index(col)])
+
+    def frame(self, ci: bool = True) -> pd.DataFrame:
+        """The matrix as text, one cell per entry: ``"12.34 [11.46, 13.28]"`` (see :func:`cell_text`)."""
+        data = [[cell_text(int(e), int(t), ci=ci) for e, t in zip(er, tr)]
+                for er, tr in zip(self.errors.tolist(), self.totals.tolist())]
+        return pd.DataFrame(data, index=pd.Index(self.rows, name="examples"), columns=self.cols)
+
+
+def transfer_matrix(sets: dict[str, dict[str, torch.Tensor]], models: dict[str, nn.Module], *,
+                    count: str = "all", outcome: str = "error", batch_size: int = 1000) -> TransferMatrix:
+    """Feed every set (row) to every model (column) and count the errors it induces.
+
+    ``count`` is the counting rule, which the paper leaves open:
+
+    * ``"all"``: every image of the set counts; an error is a label different from the true one.
+      This includes the images the column model already got wrong before any distortion, so a
+      cell can never fall below that model's clean error on those images.
+    * ``"correct"``: only the images the column model classified correctly *before* the
+      distortion (on the set's ``originals``) count: the error *induced* by the distortion.
+
+    A set made for a model by a successful attack has, on that model's column, 100% error under
+    both rules (every attacked image is moved to a wrong target label). ``outcome="target"``
+    counts, instead of errors, the images the column model puts in the set's ``targets`` (the
+    label the attack aimed at): how often a transferred example lands where it was sent, not
+    just somewhere wrong. Images are fed in batches of ``batch_size`` on each model's own device.
+    Explained in chapter 4, "Transfer of adversarial examples across models and training sets".
+    """
+    if count not in COUNT_RULES:
+        raise ValueError(f"unknown counting rule {count!r}: use one of {COUNT_RULES}")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}: use one of {OUTCOMES}")
+    if not sets or not models:
+        raise ValueError("transfer_matrix needs at least one set (row) and one model (column)")
+    for name, s in sets.items():
+        if not isinstance(s, dict) or "images" not in s or "labels" not in s:
+            raise ValueError(f"set {name!r} must be a dict with 'images' and 'labels'")
+        _check_images(f"set {name!r}'s images", s["images"])
+        _check_labels(s["labels"], len(s["images"]))
+        if outcome == "target" and ("targets" not in s or s["targets"].shape != s["labels"].shape):
+            raise ValueError(f"set {name!r} has no 'targets' (one per image), which outcome='target' needs")
+        if count == "correct":
+            if "originals" not in s:
+                raise ValueError(f"set {name!r} has no 'originals', which the 'correct' rule needs: "
+                                 "add the clean images (with_originals) or use count='all'")
+            if s["originals"].shape != s["images"].shape:
+                raise ValueError(f"set {name!r}: originals {tuple(s['originals'].shape)} and images "
+                                 f"{tuple(s['images'].shape)} differ in shape")
+    for name, model in models.items():
+        if not isinstance(model, nn.Module):
+            raise ValueError(f"model {name!r} is a {type(model).__name__}, not a torch module "
+                             "(for a zoo model pass get_model(name).model)")
+        if model.training:
+            raise ValueError(f"model {name!r} is in training mode: call model.eval() first")
+
+    errors = torch.zeros(len(sets), len(models), dtype=torch.long)
+    totals = torch.zeros_like(errors)
+    for j, model in enumerate(models.values()):
+        clean: dict[tuple[int, int], torch.Tensor] = {}  # sets sharing originals and labels: predicted once
+        for i, s in enumerate(sets.values()):
+            pred = predict(model, s["images"], batch_size)
+            y = s["labels"].to(pred.device)
+            counted = torch.ones_like(y, dtype=torch.bool)
+            if count == "correct":
+                key = (id(s["originals"]), id(s["labels"]))  # all sets are alive here: ids are unique
+                if key not in clean:
+                    clean[key] = predict(model, s["originals"], batch_size) == y
+                counted = clean[key]
+            hit = pred != y if outcome == "error" else pred == s["targets"].to(pred.device)
+            errors[i, j] = int((hit & counted).sum())
+            totals[i, j] = int(counted.sum())
+    return TransferMatrix(list(sets), list(models), errors, totals, count, outcome)
+
+
+# ----------------------------------------------------------------------------------------------
+# confidence intervals and cells
+
+
+def wilson_interval(errors: torch.Tensor | int, totals: torch.Tensor | int,
+                    level: float = 0.95) -> tuple[torch.Tensor, torch.Tensor]:
+    """Wilson score intervals of the rates ``errors / totals``, cell by cell (float64 fractions).
+
+    Each cell is :func:`intriguing.stats.wilson_interval`; unlike the normal ("Wald") interval it
+    stays inside [0, 1] and does not collapse to a point at 0% or 100%, where many cells of the
+    transfer tables sit. The ends are exactly 0 at 0 errors and 1 at ``totals`` errors; NaN
+    where ``totals`` is 0. Explained in chapter 4, "Transfer of adversarial examples across
+    models and training sets".
+    """
+    k = torch.as_tensor(errors, dtype=torch.long)
+    n = torch.as_tensor(totals, dtype=torch.long)
+    if k.shape != n.shape:
+        raise ValueError(f"errors {tuple(k.shape)} and totals {tuple(n.shape)} must have the same shape")
+    if (k < 0).any() or (k > n).any():
+        raise ValueError("errors must lie between 0 and totals in every cell")
+    lo = torch.full(k.shape, math.nan, dtype=torch.float64)
+    hi = lo.clone()
+    for i, (ki, ni) in enumerate(zip(k.flatten().tolist(), n.flatten().tolist())):
+        if ni > 0:
+            a, b = stats.wilson_interval(ki, ni, level)
+            lo.view(-1)[i], hi.view(-1)[i] = (0.0 if ki == 0 else a), (1.0 if ki == ni else b)
+    return lo, hi
+
+
+def cell_text(errors: int, total: int, *, ci: bool = True, level: float = 0.95) -> str:
+    """``"12.34 [11.46, 13.28]"``: the rate in percent at the digits one image resolves
+    (:func:`intriguing.tables.percent`) and, with ``ci``, its Wilson 95% interval at the same digits.
+    Explained in chapter 4."""
+    if total <= 0:
+        return "—"
+    point = tables.percent(errors, total)
+    if not ci:
+        return point
+    digits = len(point.split(".")[1]) if "." in point else 0
+    lo, hi = wilson_interval(errors, total, level)
+    return f"{point} [{100 * float(lo):.{digits}f}, {100 * float(hi):.{digits}f}]"
+
