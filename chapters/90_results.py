@@ -37,7 +37,7 @@ CHAPTERS = []  # names like "00_zoo" to show only some chapters; empty: all
 import intriguing  # noqa: F401  (pins the CPU code path before torch loads)
 import pandas as pd
 from IPython.display import Markdown, display
-from intriguing import results
+from intriguing import results, tables
 
 recorded = [r for r in results.load_all() if not CHAPTERS or r["chapter"] in CHAPTERS]
 if not recorded:
@@ -51,4 +51,4 @@ for r in recorded:
     display(Markdown(f"### [{r['title']}]({r['chapter']}.html)"))
     for claim, rows in pd.DataFrame(r["rows"]).groupby("claim", sort=False):
         display(Markdown(f"*{claim}*"))
-        display(rows[["quantity", "paper", "ours", "verdict", "why"]].set_index("quantity"))
+        display(tables.formatted(rows[["quantity", "paper", "ours", "verdict", "why"]].set_index("quantity"), "{}"))

@@ -12,6 +12,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
+# A table in the book shows every cell in full: pandas would cut text longer than 50 characters
+# to "...", silently hiding part of a result.
+pd.set_option("display.max_colwidth", None)
+
 
 def percent(count: int, total: int, digits: int | None = None) -> str:
     """``count / total`` in percent with the digits that resolve one item (0.01% of 10,000)."""
