@@ -22,13 +22,14 @@
 # measurements the paper did not make. Follow a chapter's link for the method and the caveats.
 
 # %% tags=["remove-cell"]
-# Colab only: install the book's package at the version this chapter was executed with.
+# Colab only: install the book's package from the same git ref as this notebook (the launch
+# button opens the notebook there; CI checks that ref's notebooks against that ref's package).
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "intriguing @ git+https://github.com/intriguing-book/intriguing@v0.1.0"], check=True)
+                    "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
 # %% tags=["parameters"]
 CHAPTERS = []  # names like "00_zoo" to show only some chapters; empty: all

@@ -1,7 +1,11 @@
 """One figure style for the whole book, and the figures the chapters share.
 
-Figures are drawn with a fixed size, font and colour cycle so they read the same in every chapter
-at normal zoom in the HTML book. Functions return the Figure; the notebook displays it.
+Figures are drawn with one font, colour cycle and width so they read the same in every chapter
+at normal zoom in the HTML book: at most :data:`WIDTH` inches wide at 100 dpi, which is the width of
+the book's text column, so a figure is shown at its own size, never shrunk (the browser check of
+``tests/test_book.py`` fails on a shrunk figure). Fonts are 8 pt or more. Figures shared by several
+chapters live here; figures of one topic live in a submodule (``plots.transfer`` ...). Functions
+return the Figure; the notebook displays it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ import torch
 #: Colour-blind-safe qualitative palette (Okabe & Ito), used for models in every chapter.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
            "#999999", "#882255"]
+#: Widest figure, in inches: 680 px at 100 dpi fits the book's text column (688 px) unscaled.
+WIDTH = 6.8
+#: Smallest font size used in figures (points); 8 pt at 100 dpi is 11 px on screen.
+MIN_FONT = 8
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -44,7 +52,7 @@ def learning_curves(histories: dict[str, dict]) -> plt.Figure:
 
     For models trained on P1 or P2, "training" is their own half. Explained in chapter 0.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.6), sharey=True)
     for name, h in histories.items():
         own = "train" if "errors_train" in h else next(k for k in ("P1", "P2") if name.endswith(k))
         for ax, subset in zip(axes, (own, "test")):
@@ -56,18 +64,26 @@ def learning_curves(histories: dict[str, dict]) -> plt.Figure:
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
     axes[0].set_ylabel("error % (log scale; 0 drawn at 0.001)")
-    fig.tight_layout(rect=(0, 0, 0.83, 1))
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center right", frameon=False)
+    ncol = min(len(labels), 4)
+    legend_rows = -(-len(labels) // ncol)
+    fig.set_figheight(3.2 + 0.22 * legend_rows)
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False)
+    fig.tight_layout(rect=(0, 0.22 * legend_rows / fig.get_figheight() + 0.02, 1, 1))
     return fig
 
 
 def image_grid(images: torch.Tensor, row_labels: list[str] | None = None, col_labels: list[str] | None = None,
                scale: float = 1.0, cmap: str = "gray", vmin: float = 0.0, vmax: float = 1.0) -> plt.Figure:
-    """A grid of 28x28 images ``[rows, cols, 784]`` (or ``[rows, cols, 28, 28]``) with optional labels."""
+    """A grid of 28x28 images ``[rows, cols, 784]`` (or ``[rows, cols, 28, 28]``) with optional labels.
+
+    Each image is ``0.9 * scale`` inches square, shrunk as needed so the grid fits :data:`WIDTH`.
+    """
     images = images.detach().float().cpu().reshape(images.shape[0], images.shape[1], 28, 28)
     rows, cols = images.shape[:2]
-    fig, axes = plt.subplots(rows, cols, figsize=(scale * 0.9 * cols + (1.6 if row_labels else 0), scale * 0.9 * rows),
+    label_width = 1.6 if row_labels else 0.0
+    cell = min(0.9 * scale, (WIDTH - label_width) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cell * cols + label_width, cell * rows + (0.3 if col_labels else 0)),
                              squeeze=False)
     for r in range(rows):
         for c in range(cols):
