@@ -147,8 +147,15 @@ tables.formatted(table3, {c: "{:g}" for c in table3.columns if "paper" in c})
 # %% [markdown]
 # ## Learning curves
 
-# %%
+# %% mystnb={"image": {"alt": "Two stacked line plots of error in percent, log scale, against epoch for the ten zoo models: training error on top, test error below. The sigmoid networks trained on all data or on a half fall to zero training error after about 25 epochs, FC123-456-10 more slowly, while the softmax models and AE400-10 stay flat at 2 to 20 percent; every test error levels off early, between under 1 percent for the CNN and about 16 percent for FC10(1)."}}
 fig = plots.learning_curves({n: t.history for n, t in trained.items()})
+
+# %% [markdown]
+# **Figure 1.** Training error (top; for the models trained on P1 or P2, the error on their own
+# half) and test error (bottom) after each epoch, in percent on a log scale, one line per model;
+# the models trained on a half are dashed. A training error of zero is drawn on the bottom line,
+# marked 0. Each line ends at that model's last epoch (with the zoo's settings: 3 for the CNN,
+# 50 for the softmax on the autoencoder's codes).
 
 # %% [markdown]
 # ## Differences from the paper

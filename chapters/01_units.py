@@ -49,7 +49,6 @@ import intriguing  # first: pins the CPU code path and threads before torch load
 import numpy as np
 import pandas as pd
 import torch
-from matplotlib.patches import Rectangle
 
 from intriguing import plots, runtime, semantics, tables, zoo  # plots: the book's figure style
 from intriguing.data import load_mnist
@@ -170,7 +169,7 @@ tables.formatted(pd.DataFrame(rows).set_index("layer"), "{}")
 
 
 # %% [markdown]
-# ### Figure 1, re-run
+# ### The paper's Fig. 1, re-run
 #
 # One figure per layer of `PANELS` (the captions below describe the default three). Each row
 # is one unit's top-10 test images, the strongest on the left; the label on the left names the
@@ -203,48 +202,54 @@ def figure_for(name):
         rows.append({"row": q, "unit": unit_name, "purity": f"{count / K:.1f}",
                      "majority digit": int(p["majority"][i]),
                      f"labels of the top {K}, best first": "".join(str(int(v)) for v in y_test[p["indices"][i]])})
-    fig = semantics.plot_top_images(x_test.cpu(), idx.cpu(), labels,
-                                    title=f"{name}: top-{K} test images of {len(pos)} units "
-                                          f"(rows: quantiles of purity, best first)")
     layer = name.split()[-1]
+    windows = None
     if len(p["shape"]) == 3 and layer in ("conv1", "conv2"):  # mark the window each conv unit sees
-        for r, i in enumerate(pos.tolist()):
+        windows = []
+        for i in pos.tolist():
             _, row, col = (int(v) for v in np.unravel_index(int(p["units"][i]), p["shape"]))
             top, left, side = receptive_field(layer, row, col)
-            for c in range(K):
-                fig.axes[r * K + c].add_patch(Rectangle((left - 0.5, top - 0.5), side, side, fill=False,
-                                                        edgecolor="#E69F00", linewidth=1.2))
+            windows.append((top, left, side, side))
+    fig = semantics.plot_top_images(x_test.cpu(), idx.cpu(), labels, windows=windows,
+                                    title=f"{name}: top-{K} test images of {len(pos)} units "
+                                          f"(rows: quantiles of purity, best first)")
     return fig, tables.formatted(pd.DataFrame(rows).set_index("row"), "{}")
 
 
+# %% mystnb={"image": {"alt": "A grid of MNIST test digits, white on black, in five rows of ten: the top-10 images of five fc1 units of the CNN, the unit with the purest row at the top and the worst at the bottom. The first rows are all 8s, all 7s and nine 3s, the fourth eight 8s and two 5s; the bottom row mixes 3s, 9s, a 4, 1s and a 7."}}
 names = list(panels)
 fig, rows_table = figure_for(names[0])
 
 # %% [markdown]
-# **Figure 1a.** Top-10 MNIST test images of five `fc1` units of the CNN, one unit per row,
-# the strongest image on the left. The units are the best, upper-quartile, median,
-# lower-quartile and worst of the layer by label purity; the left label gives the unit, the
-# row's majority digit and how many of the ten images show it.
+# **Figure 1a (the paper's Fig. 1).** Top-10 MNIST test images of five `fc1` units of the CNN, one
+# unit per row, the strongest image on the left. The units are the best, upper-quartile, median,
+# lower-quartile and worst of the layer by label purity; the left label gives the unit, the row's
+# majority digit and how many of the ten images show it. Four of the five rows have at least eight
+# images of one digit; even the worst row draws on only five digits.
 
 # %%
 rows_table
 
-# %%
+# %% mystnb={"image": {"alt": "A grid of MNIST test digits in five rows of ten: the top-10 images of five conv2 units of the CNN, each digit with an orange square marking the 16 by 16 pixel window that the unit sees. Each row shares a stroke inside its square: the loop of 6s, the lower part of 2s, the top of 5s and 8s, the upper right curve of 3s and 2s; the bottom row mixes digits."}}
 fig, rows_table = figure_for(names[min(1, len(names) - 1)])
 
 # %% [markdown]
 # **Figure 1b.** The same for the CNN's `conv2` units. A unit is one channel at one of the 4 × 4
 # positions ("ch 5 @ (2, 1)" is channel 5 at row 2, column 1), and the orange square is the
-# 16 × 16 window of the input that this unit sees.
+# 16 × 16 window of the input that this unit sees. The rows share a stroke inside the square
+# more than a digit: the median row is the tops of 5s and 8s, the lower-quartile row the upper
+# right curve of 3s and 2s.
 
 # %%
 rows_table
 
-# %%
+# %% mystnb={"image": {"alt": "A grid of MNIST test digits in five rows of ten: the top-10 images of five units of the second sigmoid hidden layer of FC100-100-10, purest row at the top. The first three rows are all 9s, all 1s and all 8s, the fourth mostly 2s, and the bottom row mixes 2s and 3s."}}
 fig, rows_table = figure_for(names[min(2, len(names) - 1)])
 
 # %% [markdown]
-# **Figure 1c.** The same for the second sigmoid hidden layer (`fc2`) of `FC100-100-10`.
+# **Figure 1c.** The same for the second sigmoid hidden layer (`fc2`) of `FC100-100-10`. As in
+# Figure 1a, the rows down to the median are one digit each, the lower-quartile row has eight
+# 2s, and the worst row mixes 2s and 3s.
 
 # %%
 rows_table

@@ -60,13 +60,11 @@ IMAGENET_LIMIT = 0  # 0: every image of the folder; else an evenly spaced subsam
 
 # %%
 import intriguing  # first: pins the CPU code path and threads before torch loads
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
-import seaborn as sns
 import torch
 from IPython.display import display
 
+import intriguing.plots.directions  # chapter 2's figures
 from intriguing import imagenet, plots, runtime, semantics, tables, zoo
 from intriguing.data import load_mnist
 
@@ -159,13 +157,13 @@ for name, (model, layer) in layers.items():
     print(f"{name}: {results[name].exclusion_note()}")
 
 # %% [markdown]
-# ## Figure 2, re-run
+# ## The paper's Fig. 2, re-run
 #
 # The random directions of the CNN's last hidden layer `fc1`, the layer of chapter 1's main
 # figure, shown by the same rule: the directions at evenly spaced quantiles of purity among the
 # 1,000 (best, quartiles, median, worst).
 
-# %%
+# %% mystnb={"image": {"alt": "A grid of MNIST test digits in five rows of ten: the top-10 images of five of 1000 random directions in the fc1 space of the CNN, purest row at the top. The first three rows are all 7s, all 5s and all 1s, as clean as the rows of single units; the fourth is mostly 2s and the bottom row mixes 4s, 5s, 6s and a 2."}}
 fig_name = f"{FIGURE_LAYER[0]} {FIGURE_LAYER[1]}"
 fig_result = results[fig_name]
 idx, row_labels = semantics.figure_rows(fig_result, "random", N_ROWS, score="purity")
@@ -174,11 +172,12 @@ fig = semantics.plot_top_images(x_test.cpu(), idx.cpu(), row_labels,
                                       f"{N_DIRECTIONS} random directions (rows: quantiles of purity)")
 
 # %% [markdown]
-# **Figure 2.** Top-10 MNIST test images of random directions in the CNN's `fc1` space, one
-# direction per row, the largest projection on the left. The left label gives the direction's
-# number (its place in the seeded draw), the row's majority digit and how many of the ten
-# images show it. Compare chapter 1's Figure 1a, the units of the same layer chosen by the same
-# rule. The table below puts both side by side, with the digit labels of each row in rank order.
+# **Figure 1 (the paper's Fig. 2).** Top-10 MNIST test images of random directions in the CNN's
+# `fc1` space, one direction per row, the largest projection on the left. The left label gives the
+# direction's number (its place in the seeded draw), the row's majority digit and how many of the
+# ten images show it. Compare chapter 1's Figure 1a, the units of the same layer chosen by the
+# same rule: here too the rows down to the median are one digit each and the worst row mixes
+# digits. The table below puts both side by side, with the digit labels of each row in rank order.
 
 # %%
 QUANTILES = ["best", "upper quartile", "median", "lower quartile", "worst"]
@@ -198,7 +197,7 @@ def rows_of(result, kind):
 
 
 pd.concat([rows_of(fig_result, "unit"), rows_of(fig_result, "random")], axis=1,
-          keys=["units (Fig. 1a)", "random directions (Fig. 2)"])
+          keys=["units (chapter 1, Figure 1a)", "random directions (Figure 1)"])
 
 # %% [markdown]
 # The paper's captions of its Figs 1 and 2 (units and random directions of its unnamed MNIST
@@ -245,59 +244,30 @@ pd.DataFrame(edge_rows).set_index(["layer", "score"])
 # %% [markdown]
 # The distributions behind these means:
 
-# %%
-KINDS = {"units": "units", "random": "random directions", "baseline": "random k-subsets"}
-long = []
-for name, r in results.items():
-    for kind, sets in (("units", r.units), ("random", r.random), ("baseline", r.baseline)):
-        for score in ("purity", "cosine (pixels)"):
-            long.append(pd.DataFrame({"layer": name, "set": KINDS[kind], "score": score,
-                                      "value": sets.scores[score].cpu().numpy()}))
-long = pd.concat(long, ignore_index=True)
-palette = dict(zip(KINDS.values(), plots.PALETTE[:3]))
-n = len(results)
-n_cols = 3
-fig, axes = plt.subplots((n + n_cols) // n_cols, n_cols, figsize=(7.5, 2.5 * ((n + n_cols) // n_cols)),
-                         sharex=True, sharey=True, squeeze=False)
-for j, name in enumerate(results):
-    sub = long[(long["layer"] == name) & (long["score"] == "purity")]
-    ax = axes[j // n_cols][j % n_cols]
-    sns.histplot(data=sub, x="value", hue="set", palette=palette, bins=np.linspace(0.5 / K, 1 + 0.5 / K, K + 1),
-                 stat="proportion", common_norm=False, element="poly", fill=False, linewidth=1.5, ax=ax,
-                 legend=False)
-    ax.set_title(name, fontsize=10)
-    bottom = j + n_cols >= n  # no panel below: this one carries the x axis
-    ax.tick_params(labelbottom=bottom)
-    ax.set_xlabel("label purity" if bottom else "")
-    ax.set_ylabel("share of the sets")
-    ax.set_xlim(0, 1.05)
-legend_ax = axes[n // n_cols][n % n_cols]  # the first free panel holds the legend
-for extra in axes.ravel()[n:]:
-    extra.axis("off")
-legend_ax.legend(handles=[plt.Line2D([], [], color=c, lw=1.5, label=k) for k, c in palette.items()],
-                 loc="center", frameon=False, title="top-10 sets of")
-fig.tight_layout()
+# %% mystnb={"image": {"alt": "Five line-plot panels, one per layer, of the share of top-10 sets at each label purity from 0.1 to 1, for units (blue), random directions (orange) and random sets of ten test images (green). In every layer the green curve peaks at purity 0.2 to 0.3, while the blue and orange curves lie close together well to the right of it."}}
+GROUPS = {"units": "units", "random": "random directions", "baseline": "random k-subsets"}
+scores = {score: {name: {GROUPS[kind]: getattr(r, kind).scores[score] for kind in GROUPS}
+                  for name, r in results.items()}
+          for score in ("purity", "cosine (pixels)")}
+fig = plots.directions.purity_histograms(scores["purity"], k=K)
 
 # %% [markdown]
-# **Figure 3.** Label purity of the top-10 sets of units (blue), random directions (orange) and
-# random sets of ten test images (green), one panel per layer: the share of each group's sets
-# at each purity, 0.1 to 1.
+# **Figure 2.** Label purity of the top-10 sets of units (blue), random directions (orange) and
+# random sets of ten test images (green), one panel per layer: each line joins the shares of
+# one group's sets at purity 0.1, 0.2, ..., 1 (dots), so its points sum to 1. In every layer
+# units and random directions have nearly the same distribution, far to the right of the random
+# sets; in the CNN's `fc1` and `FC100-100-10` `fc2` about half the sets of both are a single
+# digit.
 
-# %%
-cos = long[long["score"] == "cosine (pixels)"]
-fig, ax = plt.subplots(figsize=(7.5, 3.6))
-sns.violinplot(data=cos, x="layer", y="value", hue="set", palette=palette, hue_order=list(KINDS.values()),
-               cut=0, inner="quart", linewidth=0.8, density_norm="width", ax=ax)
-ax.set_xticks(range(n), [name.replace(" ", "\n", 1) for name in results], fontsize=9)
-ax.set_xlabel("")
-ax.set_ylabel("pixel cosine of the set")
-sns.move_legend(ax, "upper left", title=None, frameon=False, ncol=3, bbox_to_anchor=(0, 1.12))
-fig.tight_layout()
+# %% mystnb={"image": {"alt": "Violin plots of the pixel cosine of top-10 sets in five layers, three violins per layer: units (blue), random directions (orange) and random sets of ten test images (green). Units and random directions overlap, spread over about 0.05 to 0.85 with medians between 0.25 and 0.4, units slightly higher; the random sets sit in a narrow band around 0."}}
+fig = plots.directions.cosine_violins(scores["cosine (pixels)"], ylabel="pixel cosine of the set")
 
 # %% [markdown]
-# **Figure 4.** The label-free score: mean pairwise cosine of the centred pixels of each top-10
-# set, for units, random directions and random sets of ten test images, per layer. Violins are
-# cut at the observed range and scaled to the same width; dashed lines are the quartiles.
+# **Figure 3.** The label-free score: mean pairwise cosine of the centred pixels of each top-10
+# set (vertical axis), for units (blue), random directions (orange) and random sets of ten test
+# images (green), per layer. Violins are cut at the observed range and scaled to the same width;
+# dashed lines are the quartiles. Units and random directions overlap almost entirely, the
+# units' violins a little higher; both lie far above the random sets, which scatter around 0.
 
 # %% [markdown]
 # ## Units of one channel are not independent
@@ -365,7 +335,7 @@ channel_summary if CHANNEL_LAYERS else None
 #
 # **Mostly, but not literally.** What the paper saw holds up: the top-10 sets of random
 # directions are far more coherent than chance in every layer (mean purity 0.565 to 0.870
-# against 0.277; pixel cosine 0.26 to 0.39 against 0.00), and Figure 2's rows are as readable as
+# against 0.277; pixel cosine 0.26 to 0.39 against 0.00), and Figure 1's rows are as readable as
 # chapter 1's. A reader shown one row could not tell whether it came from a unit or from a
 # random direction.
 #

@@ -46,7 +46,7 @@ N_IMAGES = 5000
 N_COMPARE = 1000  # images attacked with the "runner-up" target rule too (at most N_IMAGES)
 N_NEAREST = 200  # images attacked toward all 9 wrong labels, the "nearest" rule (at most N_COMPARE)
 FIG7_MODELS = ["FC10(1e-4)", "FC200-200-10"]  # the paper's Fig. 7: a linear model and 200-200-10
-N_SHOWN = 20  # images in each panel of the Fig. 7 analogue (a multiple of 5)
+N_SHOWN = 12  # images in each panel of the Fig. 7 analogue (a multiple of 3: three pairs to a row)
 N_TRIPLETS = 3  # images in the Fig. 5 analogue (the first N_TRIPLETS of the Fig. 7 sample)
 NOISE_STD = 1.0  # standard deviation of the Gaussian noise of Fig. 7
 SEED = 0  # seed of the displayed sample and of the noise
@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from intriguing import adversarial, attacks, noise, paper, plots, results, runtime, stats, tables, zoo
+from intriguing import adversarial, attacks, noise, paper, params, plots, results, runtime, stats, tables, zoo
 from intriguing.data import load_mnist
 from intriguing.training import predict
 
@@ -71,16 +71,11 @@ if not set(MODELS) <= set(zoo.TABLE1):
     raise ValueError(f"MODELS must be Table 1 models {zoo.TABLE1}, got {MODELS}")
 if not set(FIG7_MODELS) <= set(MODELS):
     raise ValueError(f"FIG7_MODELS {FIG7_MODELS} must be among MODELS {MODELS}")
-if not (isinstance(N_IMAGES, int) and 2 <= N_IMAGES <= 60_000):
-    raise ValueError(f"N_IMAGES must be a number of training images from 2 to 60,000, got {N_IMAGES!r}")
-if not (isinstance(N_COMPARE, int) and 2 <= N_COMPARE <= N_IMAGES):
-    raise ValueError(f"N_COMPARE must be from 2 to N_IMAGES={N_IMAGES}, got {N_COMPARE!r}")
-if not (isinstance(N_NEAREST, int) and 2 <= N_NEAREST <= N_COMPARE):
-    raise ValueError(f"N_NEAREST must be from 2 to N_COMPARE={N_COMPARE}, got {N_NEAREST!r}")
-if not (isinstance(N_SHOWN, int) and N_SHOWN > 0 and N_SHOWN % 5 == 0 and N_SHOWN <= N_IMAGES):
-    raise ValueError(f"N_SHOWN must be a positive multiple of 5 and at most N_IMAGES, got {N_SHOWN!r}")
-if not (isinstance(N_TRIPLETS, int) and 1 <= N_TRIPLETS <= N_SHOWN):
-    raise ValueError(f"N_TRIPLETS must be from 1 to N_SHOWN={N_SHOWN}, got {N_TRIPLETS!r}")
+params.check_count("N_IMAGES", N_IMAGES, 2, 60_000, "a number of training images")
+params.check_count("N_COMPARE", N_COMPARE, 2, N_IMAGES, "a number of images, at most N_IMAGES,")
+params.check_count("N_NEAREST", N_NEAREST, 2, N_COMPARE, "a number of images, at most N_COMPARE,")
+params.check_count("N_SHOWN", N_SHOWN, 3, N_IMAGES, "a number of images, at most N_IMAGES,", multiple_of=3)
+params.check_count("N_TRIPLETS", N_TRIPLETS, 1, N_SHOWN, "a number of images, at most N_SHOWN,")
 if not (isinstance(NOISE_STD, (int, float)) and NOISE_STD > 0):
     raise ValueError(f"NOISE_STD must be a positive number, got {NOISE_STD!r}")
 device = runtime.pick_device(DEVICE)
@@ -286,7 +281,7 @@ tables.formatted(table1, "{}")
 # show both readings, and count the accuracy each kind of distortion leaves on all `N_IMAGES`
 # images.
 
-# %%
+# %% mystnb={"image": {"alt": "Four panels of MNIST digit pairs, each pair an original beside its distorted version: adversarial examples for a linear model and for a 200-200-10 network, then Gaussian noise of standard deviation 1, unclipped and clipped. The adversarial versions look like the originals with faint grey speckle; the noisy versions are covered in black and white static that hides much of the digit."}}
 gen = torch.Generator().manual_seed(SEED)
 shown = torch.randperm(N_IMAGES, generator=gen)[:N_SHOWN]
 x_att = x_train[:N_IMAGES]
@@ -299,14 +294,16 @@ panels += [(f"Gaussian noise σ = {NOISE_STD:g}, {reading}\n"
             f"mean RMS {sig(float(attacks.rms_distortion(xn[shown], x_att[shown]).mean()), 2)}",
             x_shown, xn[shown].cpu()) for reading, xn in noisy.items()]
 panels = [(f"({'abcdefgh'[i]}) {title}", o, d) for i, (title, o, d) in enumerate(panels)]
-fig = plots.paired_panels(panels, pairs_per_row=5)
+fig = plots.paired_panels(panels, pairs_per_row=3)
 
 # %% [markdown]
-# **Figure 1 (the paper's Fig. 7).** `N_SHOWN` training images drawn at random (seed `SEED`). In
-# every panel, odd columns are the originals and even columns (framed) their distorted versions:
-# adversarial examples for each model, pushed to a random wrong label, then Gaussian noise of
-# standard deviation 1, unclipped and clipped to $[0, 1]$. Unclipped pixels outside $[0, 1]$ are
-# drawn black or white. The adversarial changes are faint grey speckle; the noise drowns the digit.
+# **Figure 1 (the paper's Fig. 7).** `N_SHOWN` training images drawn at random (seed `SEED`),
+# three pairs to a row. In every panel, the left image of a pair is the original and the right one
+# (framed in orange) its distorted version: (a, b) adversarial examples for `FC10(1e-4)` and
+# `FC200-200-10`, each pushed to a random wrong label; (c, d) Gaussian noise of standard deviation
+# 1, unclipped and clipped to $[0, 1]$. Unclipped pixels outside $[0, 1]$ are drawn black or
+# white. The panel titles give the mean RMS distortion of the images shown. The adversarial
+# changes are faint grey speckle; the noise drowns the digit.
 
 # %%
 rows = []
@@ -355,13 +352,21 @@ tables.formatted(accuracy.T, "{}")
 # target of an image is the same for every model, because the random rule keys it to the image's
 # index.
 
-# %%
+# %% mystnb={"image": {"alt": "A grid of MNIST images: on top three original digits, a 1, a 7 and a 2, each labelled with its true label and target; below, one row per Table 1 model with, for each digit, the perturbation magnified 10 times on a mid-grey background beside the adversarial image. The magnified perturbations are smooth blobs for the softmax models, speckle spread over the whole image for the sigmoid networks and larger blobs for the autoencoder; the adversarial images look like the originals."}}
 pick = shown[:N_TRIPLETS]
 orig = x_att[pick].cpu()
 col_labels = [f"{int(y_att[i])} → {int(sets[MODELS[0]]['targets'][i])}" for i in pick]
-fig = plots.adversarial_triplets(orig[None].expand(len(MODELS), -1, -1),
-                                 torch.stack([sets[m]["images"][pick] for m in MODELS]),
+fig = plots.adversarial_triplets(orig, torch.stack([sets[m]["images"][pick] for m in MODELS]),
                                  row_labels=MODELS, col_labels=col_labels)
+
+# %% [markdown]
+# **Figure 2 (the paper's Fig. 5).** The first `N_TRIPLETS` images of Figure 1's sample. Top row:
+# each original once, beside its true label and its random target ("true label → target", the
+# same for every model). Below, one row per Table 1 model and, for each image, the paper's
+# triplet without its repeated original: the perturbation magnified 10 times around mid-grey
+# ("diff ×10"; lighter: brighter pixel, darker: dimmer, clipped to the grey scale) and the
+# adversarial example, which the model classifies as the target. The table below gives each
+# image's distortion (RMS).
 
 # %%
 triplet_distortion = pd.DataFrame({lab: [sets[m]["distortion"][i].item() for m in MODELS]
@@ -369,20 +374,18 @@ triplet_distortion = pd.DataFrame({lab: [sets[m]["distortion"][i].item() for m i
 tables.formatted(triplet_distortion, {c: lambda v: sig(v, 2) for c in triplet_distortion.columns})
 
 # %% [markdown]
-# **Figure 2 (the paper's Fig. 5).** Rows: the six Table 1 models. For each image, the original
-# (titled "true label → target"), the perturbation magnified 10 times around mid-grey (lighter:
-# brighter pixel, darker: dimmer, clipped to the grey scale), and the adversarial example, which
-# the model classifies as the target. The table under it gives each image's distortion (RMS). An
-# image with distortion 0 (a flat grey difference) is one the model already misclassifies as its
-# random target. The softmax models' perturbations are smooth blobs, smoother the stronger the
-# weight decay: the gradient of a linear model is the difference of two weight images, and the
-# decay smooths those. The sigmoid networks' perturbations are speckled and spread over the whole
-# image. The autoencoder's are blobs built from its features. All of them are hard to see at
-# their true scale (third image of each triplet).
+# Distortion (RMS) of each image of Figure 2, by model. An image with distortion 0 (a flat grey
+# difference) is one the model already misclassifies as its random target.
+#
+# The softmax models' perturbations are smooth blobs, smoother the stronger the weight decay: the
+# gradient of a linear model is the difference of two weight images, and the decay smooths those.
+# The sigmoid networks' perturbations are speckled and spread over the whole image. The
+# autoencoder's are blobs built from its features. All of them are hard to see at their true
+# scale (the "adversarial" columns of Figure 2).
 #
 # ## The distribution of minimal distortions
 
-# %%
+# %% mystnb={"image": {"alt": "Horizontal violin plots of the minimal distortion per image, one violin per Table 1 model, on an axis from 0 to about 0.28 RMS, with a black bar at our mean and a white diamond at the paper's mean. The violins are wide and skewed to the right; the diamonds sit close to the bars except for FC10(1e-2) and FC10(1), where the paper's mean is larger, and AE400-10, where it is smaller."}}
 fig = plots.distortion_distributions(
     {m: sets[m]["distortion"][sets[m]["success"]].numpy() for m in MODELS},
     {m: paper.TABLE1[m]["distortion"] for m in MODELS})
@@ -390,7 +393,7 @@ fig = plots.distortion_distributions(
 # %% [markdown]
 # **Figure 3.** The minimal distortion found for each of the first `N_IMAGES` training images,
 # by model (violins cut at the extremes; the thin lines are the median and quartiles). The black
-# bar is our mean (Table 1) and the red diamond the paper's average. The distributions are wide:
+# bar is our mean (Table 1) and the white diamond the paper's average. The distributions are wide:
 # from the 10th to the 90th percentile the distortion grows by a factor of 3 to 4 (table below),
 # and the top 1% of images need two to three times the mean. For the softmax models and the
 # autoencoder, a few images need none, because the model already predicts their random target.

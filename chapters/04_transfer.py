@@ -64,14 +64,12 @@ import intriguing  # first: pins the CPU code path and threads before torch load
 import math
 import re
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 import torch
-from matplotlib.colors import PowerNorm
 
-from intriguing import adversarial, paper, plots, results, runtime, tables, transfer, zoo
+import intriguing.plots.transfer
+from intriguing import adversarial, paper, params, plots, results, runtime, tables, transfer, zoo
 from intriguing.data import load_mnist
 
 TABLE2_MODELS = zoo.check_names(TABLE2_MODELS)
@@ -80,12 +78,9 @@ if not set(TABLE2_MODELS) <= set(zoo.TABLE1):
     raise ValueError(f"TABLE2_MODELS must be Table 1 models {zoo.TABLE1}, got {TABLE2_MODELS}")
 if not set(TABLE3_MODELS) <= set(zoo.TABLE3):
     raise ValueError(f"TABLE3_MODELS must be Table 3 models {zoo.TABLE3}, got {TABLE3_MODELS}")
-if not (isinstance(N_IMAGES, int) and 2 <= N_IMAGES <= 60_000):
-    raise ValueError(f"N_IMAGES must be a number of training images from 2 to 60,000, got {N_IMAGES!r}")
-if not (isinstance(N_COMPARE, int) and 2 <= N_COMPARE <= N_IMAGES):
-    raise ValueError(f"N_COMPARE must be from 2 to N_IMAGES={N_IMAGES}, got {N_COMPARE!r}")
-if not (isinstance(N_TEST, int) and 2 <= N_TEST <= 10_000):
-    raise ValueError(f"N_TEST must be a number of test images from 2 to 10,000, got {N_TEST!r}")
+params.check_count("N_IMAGES", N_IMAGES, 2, 60_000, "a number of training images")
+params.check_count("N_COMPARE", N_COMPARE, 2, N_IMAGES, "a number of images, at most N_IMAGES,")
+params.check_count("N_TEST", N_TEST, 2, 10_000, "a number of test images")
 for name, values in {"TABLE2_NOISE": TABLE2_NOISE, "TABLE4_NOISE": TABLE4_NOISE, "AMPLIFY_TO": [AMPLIFY_TO]}.items():
     if not values or not all(isinstance(v, (int, float)) and 0 < v < 10 for v in values):
         raise ValueError(f"{name} must hold positive standard deviations (RMS on [0, 1] pixels), got {values!r}")
@@ -322,7 +317,7 @@ paper_table2
 # %% [markdown]
 # **The paper's Table 2** (`intriguing.paper.TABLE2`).
 
-# %%
+# %% mystnb={"image": {"alt": "Two heatmaps side by side, our Table 2 and the paper's, on one colour scale: the error % of six models (columns) on the adversarial examples made for each model and on Gaussian noise (rows). Both have a bright 100% diagonal, high rates in the FC10(1e-2) and FC10(1) rows, and low rates in the noise rows and in the AE400-10 column."}}
 def ci_frames(m: transfer.TransferMatrix) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lower and upper ends of every cell's 95% Wilson interval (percent), as frames."""
     lo, hi = m.wilson()
@@ -330,47 +325,26 @@ def ci_frames(m: transfer.TransferMatrix) -> tuple[pd.DataFrame, pd.DataFrame]:
             pd.DataFrame(hi.numpy(), index=m.rows, columns=m.cols))
 
 
-def heatmaps(ours: pd.DataFrame, ref: pd.DataFrame, lo: pd.DataFrame, hi: pd.DataFrame, title: str,
-             figsize=(15, 4.8)) -> plt.Figure:
-    """Ours, the paper's (one colour scale) and ours minus the paper's; the cells where the paper's
-    value lies outside our 95% interval are framed in the difference panel."""
-    ours, lo, hi = (f.loc[ref.index, ref.columns] for f in (ours, lo, hi))
-    fig, axes = plt.subplots(1, 3, figsize=figsize, layout="constrained")
-    norm = PowerNorm(gamma=0.5, vmin=0, vmax=100)
-    kw = {"annot": True, "fmt": ".0f", "cmap": "viridis", "norm": norm, "cbar": False, "linewidths": 0.5,
-          "annot_kws": {"fontsize": 8}}
-    sns.heatmap(ours, ax=axes[0], **kw)
-    sns.heatmap(ref, ax=axes[1], yticklabels=False, **kw)
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=axes[1], shrink=0.85,
-                 label="error % (square-root scale)", ticks=[0, 5, 10, 25, 50, 75, 100])
-    diff = ours - ref
-    labels = diff.map(lambda v: f"{round(v):+d}" if round(v) else "0")  # no "-0"
-    sns.heatmap(diff, ax=axes[2], annot=labels.to_numpy(), fmt="", cmap="RdBu_r", vmin=-40, vmax=40, center=0,
-                yticklabels=False, linewidths=0.5, annot_kws={"fontsize": 8},
-                cbar_kws={"label": "ours − paper (points)", "shrink": 0.85})
-    outside = ((ref < lo) | (ref > hi)).to_numpy()
-    for (i, j), out in np.ndenumerate(outside):
-        if out:
-            axes[2].add_patch(plt.Rectangle((j + 0.04, i + 0.04), 0.92, 0.92, fill=False, edgecolor="black", lw=1.4))
-    for ax, t in zip(axes, ("ours", "paper", "ours − paper (framed: paper outside our 95% CI)")):
-        ax.set_title(t)
-        ax.set_xlabel("fed to")
-        ax.set_ylabel("")
-        ax.grid(False)
-        ax.set_xticklabels(ax.get_xticklabels(), rotation=35, ha="right")
-    fig.suptitle(title)
-    return fig
-
-
 ours2 = rates_frame(M2)
 lo2, hi2 = ci_frames(M2)
-fig = heatmaps(ours2, paper2, lo2, hi2, "Table 2: error % of the column model on examples made for the row model")
+short2 = {r: r.replace("Gaussian noise, stddev=", "noise stddev=") for r in paper2.index}
+fig = plots.transfer.rate_heatmaps(ours2.rename(index=short2), paper2.rename(index=short2),
+                                   "Table 2: error % of the column model on examples made for the row model")
 
 # %% [markdown]
-# **Figure 1.** Table 2 as heatmaps: ours (left), the paper's (middle), on one colour scale
-# (square-root, so that the small off-diagonal rates stay distinguishable), and the difference
-# in percentage points (right; red: transfer stronger in ours, blue: weaker). A framed cell is one
-# where the paper's value lies outside our 95% Wilson interval.
+# **Figure 1a.** Table 2 as heatmaps: our error rates (left) and the paper's (right), one cell per
+# row of examples (adversarial for the row model, or Gaussian noise) and column model fed with
+# them, on one colour scale (square-root, so that the small off-diagonal rates stay
+# distinguishable next to the 100% diagonal). Each cell is labelled with its rate in %.
+
+# %% mystnb={"image": {"alt": "A heatmap of our Table 2 minus the paper's, in percentage points, red where our error rate is higher and blue where it is lower, with framed cells where the paper's value lies outside our 95% interval. Most cells differ by at most 10 points; the AE400-10 row is red, by up to 24 points, and most off-diagonal cells are framed."}}
+fig = plots.transfer.difference_heatmap(*(f.rename(index=short2) for f in (ours2, paper2, lo2, hi2)),
+                                        "Table 2: ours − paper, in percentage points")
+
+# %% [markdown]
+# **Figure 1b.** Our Table 2 minus the paper's, in percentage points (red: transfer stronger in
+# ours, blue: weaker; the same scale as Figure 2b). A framed cell is one where the paper's value
+# lies outside our 95% Wilson interval.
 #
 # **The shape of the paper's table is reproduced.** Every attack succeeded, so the diagonal is
 # 100%. Off the diagonal our cells average 28.2% against the paper's 25.6%, and the pattern is
@@ -568,18 +542,27 @@ paper_table4
 # %% [markdown]
 # **The paper's Table 4** (`intriguing.paper.TABLE4`).
 
-# %%
+# %% mystnb={"image": {"alt": "Two heatmaps side by side, our Table 4 and the paper's, on one colour scale: the error % of three networks trained on the halves P1 and P2 (columns) on the adversarial examples of each network, on the same examples amplified to RMS 0.1, and on Gaussian noise (rows). Both have a 100% diagonal in the adversarial rows and low noise rows; our amplified rows are uniformly high, 61 to 96%, where the paper's range from 22 to 100%."}}
 short_rows = {r: re.sub(r" \(av\. stddev=[0-9.]+\)", "", r).replace("Distorted for ", "")
               .replace(f" amplified to stddev={AMPLIFY_TO:g}", " ×amp").replace("Gaussian noise with ", "noise ")
               for r in paper4.index}
 ours4 = in_paper_order4(rates_frame(M4))
 lo4, hi4 = (in_paper_order4(f) for f in ci_frames(M4))
-fig = heatmaps(*(f.rename(index=short_rows) for f in (ours4, paper4, lo4, hi4)),
-               "Table 4: error % of the column network", figsize=(14, 4.6))
+fig = plots.transfer.rate_heatmaps(ours4.rename(index=short_rows), paper4.rename(index=short_rows),
+                                   "Table 4: error % of the column network")
 
 # %% [markdown]
-# **Figure 2.** Table 4 as heatmaps, as in Figure 1: ours, the paper's, and the difference
-# (framed where the paper's value lies outside our 95% interval). "×amp": amplified to RMS 0.1.
+# **Figure 2a.** Table 4 as heatmaps, as in Figure 1a: our error rates (left) and the paper's
+# (right) on one colour scale; columns are the three networks, rows the examples fed to them.
+# "×amp": the adversarial examples amplified to RMS 0.1.
+
+# %% mystnb={"image": {"alt": "A heatmap of our Table 4 minus the paper's, in percentage points, red where our error rate is higher and blue where it is lower, framed where the paper's value lies outside our 95% interval. The adversarial and noise rows differ by a few points, except FC123-456-10 into FC100-100-10 (16 points higher); the amplified rows differ by up to 39 points, most of all across the halves P1 and P2."}}
+fig = plots.transfer.difference_heatmap(*(f.rename(index=short_rows) for f in (ours4, paper4, lo4, hi4)),
+                                        "Table 4: ours − paper, in percentage points")
+
+# %% [markdown]
+# **Figure 2b.** Our Table 4 minus the paper's, in percentage points, as in Figure 1b (framed where
+# the paper's value lies outside our 95% interval).
 #
 # **The paper's conclusion holds: adversarial examples transfer to a network trained on a
 # disjoint training set, "although their effectiveness decreases considerably".** Between the two
@@ -669,7 +652,7 @@ pd.DataFrame(amp_rows).T
 # smaller than the mean and are magnified more (the distribution of distortions is skewed to the
 # right; chapter 3). "On average" depends on what is averaged.
 
-# %%
+# %% mystnb={"image": {"alt": "A grid of MNIST images: four test digits (rows), each shown as the original, its adversarial example for FC100-100-10 trained on P1, that perturbation amplified to RMS 0.1, and with Gaussian noise of standard deviation 0.1, unclipped and clipped. The adversarial images show faint smudges near the strokes, clearer once amplified; the noisy images show fine static over the whole image."}}
 gen = torch.Generator().manual_seed(SEED)
 shown = torch.randperm(N_TEST, generator=gen)[:4]
 src = TABLE3_MODELS[0]

@@ -63,13 +63,12 @@ import intriguing  # first: pins the CPU code path and threads before torch load
 import math
 import sys
 
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from intriguing import adversarial, alexnet, lipschitz, paper, plots, runtime, tables, zoo
+from intriguing import adversarial, alexnet, lipschitz, paper, params, plots, runtime, tables, zoo
+import intriguing.plots.lipschitz
 from intriguing.data import load_mnist
 
 if ALEXNET_WEIGHTS not in ("auto", "torchvision", "standin"):
@@ -78,10 +77,8 @@ if not 0 < LANCZOS_RTOL <= 1e-3:
     raise ValueError(f"LANCZOS_RTOL must be in (0, 1e-3] (the table prints 4 digits), got {LANCZOS_RTOL}")
 MODELS = zoo.check_names(MODELS)
 for name, value in {"N_JACOBIAN": N_JACOBIAN, "N_PREFIX": N_PREFIX}.items():
-    if not (isinstance(value, int) and 1 <= value <= 10_000):
-        raise ValueError(f"{name} must be a number of test images from 1 to 10,000, got {value!r}")
-if not (isinstance(N_IMAGES, int) and 1 <= N_IMAGES <= 60_000):
-    raise ValueError(f"N_IMAGES must be a number of training images from 1 to 60,000, got {N_IMAGES!r}")
+    params.check_count(name, value, 1, 10_000, "a number of test images")
+params.check_count("N_IMAGES", N_IMAGES, 1, 60_000, "a number of training images")
 device = runtime.pick_device(DEVICE)
 mnist = load_mnist(device=device)
 
@@ -308,26 +305,18 @@ tables.formatted(products, "{}")
 # the logits by up to $10^6 \|r\|$. As the paper says, this does not show that small adversarial
 # perturbations exist.
 
-# %%
-labels = [p[0] for p in paper.TABLE5]
-x_pos = np.arange(len(labels))
-fig, ax = plt.subplots(figsize=(8, 3.4))
-ax.bar(x_pos - 0.27, [p[3] for p in paper.TABLE5], 0.27, label="paper, Table 5 (authors' trained AlexNet)")
-ax.bar(x_pos, [r.bound for r in weight_rows], 0.27,
-       label="ours: bound (eq. 2 / FC norm)" + ("" if TRAINED_ALEXNET else ", UNTRAINED stand-in"))
-ax.bar(x_pos + 0.27, [real_norms[r.name] for r in weight_rows], 0.27,
-       label="ours: norm of the real layer" + ("" if TRAINED_ALEXNET else ", UNTRAINED stand-in"))
-ax.set_xticks(x_pos, labels)
-ax.set_ylabel("upper Lipschitz bound / norm")
-ax.set_title("Table 5 per layer: " + ("torchvision's pretrained AlexNet (a different network)"
-                                      if TRAINED_ALEXNET else "paper vs an untrained stand-in"))
-ax.legend(frameon=False, loc="upper left")
-fig.tight_layout()
+# %% mystnb={"image": {"alt": "Grouped bar chart of the Lipschitz bound of each of AlexNet's eight weight layers, conv 1 to 5 and FC 1 to 3: the paper's Table 5 value beside our bound and the norm of our real layer. The paper's bars range from 2.75 to 11; our two bars per layer are equal to each other and lie between about 0.9 and 1.5 for the untrained stand-in."}}
+fig = plots.lipschitz.layer_bounds(
+    [p[0] for p in paper.TABLE5], [p[3] for p in paper.TABLE5], [r.bound for r in weight_rows],
+    [real_norms[r.name] for r in weight_rows],
+    network="torchvision's pretrained AlexNet (a different network)" if TRAINED_ALEXNET
+    else "UNTRAINED stand-in (the paper's architecture, seeded default weights)")
 
 # %% [markdown]
-# **Figure 1.** Per-layer bounds of Table 5 (left bar of each group) beside ours for the network
-# named in the legend: the bound that enters the product (middle) and the norm of the real,
-# zero-padded layer (right). The middle and right bars are indistinguishable at this scale.
+# **Figure 1.** One group of bars per weight layer of AlexNet: the paper's Table 5 bound (blue,
+# left) beside ours for the network named in the title, the bound that enters the product
+# (orange, middle) and the norm of the real, zero-padded layer (green, right). The orange and
+# green bars are indistinguishable at this scale: the bound is the layer's norm.
 #
 # ## The MNIST zoo: trained weights, bound against reality
 #
@@ -417,25 +406,15 @@ for name in deep:
         points.append((label, bound, emp))
     prefix[name] = points
 
-fig, axes = plt.subplots(1, len(deep), figsize=(2.9 * len(deep), 3.4), squeeze=False)
-for ax, name in zip(axes[0], deep):
-    labels_k = [p[0].replace("linear ", "").replace("conv ", "conv\n") for p in prefix[name]]
-    xs = np.arange(1, len(labels_k) + 1)
-    ax.plot(xs, [p[1] for p in prefix[name]], "o-", color=plots.PALETTE[3], label="product of the bounds")
-    ax.plot(xs, [p[2] for p in prefix[name]], "s-", color=plots.PALETTE[0], label="max ‖J‖ over images")
-    ax.set_yscale("log")
-    ax.set_xticks(xs, labels_k, rotation=90, fontsize=7)
-    ax.set_title(name)
-axes[0][0].set_ylabel("Lipschitz constant of layers 1..k")
-handles, legend_labels = axes[0][0].get_legend_handles_labels()
-fig.legend(handles, legend_labels, frameon=False, ncol=2, loc="upper center")
-fig.tight_layout(rect=(0, 0, 1, 0.92))
+# %% mystnb={"image": {"alt": "Four log-scale line plots, one per multi-layer MNIST network (FC100-100-10, FC200-200-10, AE400-10, CNN), two per row: after each layer, the product of the layer bounds so far and the largest Jacobian norm of the layers so far. The two curves start together at the first layer and drift apart at every later layer; for the CNN the product ends near 1,600 while the Jacobian norm stays near 20."}}
+fig = plots.lipschitz.prefix_products(prefix)
 
 # %% [markdown]
-# **Figure 2.** For each multi-layer zoo network, the product bound of its first $k$ layers (red)
-# and the largest Jacobian norm of those $k$ layers over `N_PREFIX` test images (blue), after
-# each layer. The two curves start together: a single linear layer is tight. They separate at
-# the first nonlinearity. A sigmoid's slope is $1/4$ only at 0, and most hidden units sit where it
+# **Figure 2.** One panel per multi-layer zoo network, two to a row, log scale. After each
+# layer $k$ (x axis, named by its weight shape or its type), the product bound of the first $k$
+# layers (red circles) and the largest Jacobian norm of those $k$ layers over `N_PREFIX` test
+# images (blue squares). The two curves start together: a single linear layer is tight. They
+# separate at the first nonlinearity. A sigmoid's slope is $1/4$ only at 0, and most hidden units sit where it
 # is smaller; a ReLU or a pool passes only part of its input. They separate further at every
 # weight layer after that. The product assumes each layer's worst input direction is exactly
 # what the previous layer produces at its largest gain, and a trained network's layers are not
@@ -513,31 +492,17 @@ tables.formatted(pd.DataFrame(sandwich).set_index("model"), "{}")
 # all. The assertions above check, for every image, that the found distortion is never below
 # either certified bound. A reversal would mean a bug in the bound or in the attack.
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
-for ax, which, title in ((axes[0], 0, "certified: margin / (√2 L)"),
-                         (axes[1], 1, "sharper: margin / (‖w_i − w_t‖ · L_features)")):
-    lo, hi = np.inf, 0.0
-    for c, (name, values) in zip(plots.PALETTE, per_image.items()):
-        xs, ys = values[which], values[2]
-        ax.scatter(xs, ys, s=4, alpha=0.5, color=c, label=name, rasterized=True)
-        lo, hi = min(lo, xs.min(), ys.min()), max(hi, xs.max(), ys.max())
-    line = np.array([lo, hi])
-    ax.plot(line, line, color="black", lw=1, label="found = certified")
-    ax.plot(line, 10 * line, color="black", lw=0.8, ls="--", label="10 × certified")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel(f"{title}\n(RMS distortion, per image)")
-    ax.set_title("lower bound vs L-BFGS distortion")
-axes[0].set_ylabel("L-BFGS distortion (RMS, per image)")
-axes[1].legend(frameon=False, fontsize=7, markerscale=3, loc="lower right")
-fig.tight_layout()
+# %% mystnb={"image": {"alt": "Two log-log scatter plots, one dot per training image and a colour per Table 1 model: the certified lower bound on the distortion (x; left the product bound, right the class-pair bound) against the distortion L-BFGS found (y). Every dot lies above the line found = bound; the three softmax models hug that line, while the three multi-layer networks form a separate cloud, mostly above the line found = 10 times the bound."}}
+fig = plots.lipschitz.certified_vs_found(per_image)
 
 # %% [markdown]
-# **Figure 3.** Each dot is one training image: the lower bound on the distortion any attack
-# needs (x) against the distortion L-BFGS needed (y), both in RMS. The left panel uses the
-# product bound as stated above; the right panel uses the sharper class-pair bound. No dot can
-# fall below the black line. Dots on it would mean the attack is optimal and the bound tight.
+# **Figure 3.** Each dot is one training image, coloured by model: the lower bound on the
+# distortion any attack needs (x) against the distortion L-BFGS needed (y), both in RMS, on log
+# axes. The left panel uses the product bound as stated above; the right panel uses the sharper
+# class-pair bound. No dot can fall below the solid black line (found = bound). Dots on it would
+# mean the attack is optimal and the bound tight; the dashed line marks 10 times the bound. The
+# three softmax models lie along the solid line, the three multi-layer networks a factor of
+# about 10 to 20 above it.
 #
 # ## Paper vs ours
 #

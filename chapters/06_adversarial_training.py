@@ -68,32 +68,25 @@ DEVICE = "auto"  # "auto": CUDA when present, else CPU
 # %%
 import intriguing  # first: pins the CPU code path and threads before torch loads
 import dataclasses
-import math
 
-import matplotlib.pyplot as plt
-import matplotlib.ticker as mticker
-import numpy as np
 import pandas as pd
 import torch
 
-from intriguing import adversarial, attacks, paper, plots, results, runtime, stats, tables, zoo
+import intriguing.plots.training
+from intriguing import adversarial, attacks, paper, params, plots, results, runtime, stats, tables, zoo
 from intriguing import adversarial_training as at
 from intriguing.data import load_mnist
 from intriguing.training import TrainConfig
 
 for name, value in {"EPOCHS": EPOCHS, "BATCH_SIZE": BATCH_SIZE, "REFRESH_EVERY": REFRESH_EVERY,
                     "POOL_SEARCH_STEPS": POOL_SEARCH_STEPS}.items():
-    if not (isinstance(value, int) and value >= 1):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-if not (isinstance(POOL_SIZE, int) and POOL_SIZE >= 1):
-    raise ValueError(f"POOL_SIZE must be a positive integer (this chapter compares pools), got {POOL_SIZE!r}")
+    params.check_count(name, value, 1)
+params.check_count("POOL_SIZE", POOL_SIZE, 1, what="a number of examples (this chapter compares pools)")
 if not (0 < MIX < 1 and 0 < MIX_LOW < 1 and 0 < REFRESH_FRACTION <= 1):
     raise ValueError(f"MIX and MIX_LOW must be in (0, 1) and REFRESH_FRACTION in (0, 1], got "
                      f"{MIX!r}, {MIX_LOW!r}, {REFRESH_FRACTION!r}")
-if not (isinstance(START_EPOCH, int) and 0 <= START_EPOCH < EPOCHS):
-    raise ValueError(f"START_EPOCH must be an integer in [0, EPOCHS), got {START_EPOCH!r}")
-if not (isinstance(N_EVAL, int) and 1 <= N_EVAL <= 10_000):
-    raise ValueError(f"N_EVAL must be an integer from 1 to 10000 (test images), got {N_EVAL!r}")
+params.check_count("START_EPOCH", START_EPOCH, 0, EPOCHS - 1, "a number of clean epochs, below EPOCHS,")
+params.check_count("N_EVAL", N_EVAL, 1, 10_000, "a number of test images")
 if not (LR > 0 and 0 < LR_DECAY <= 1):
     raise ValueError(f"LR must be > 0 and LR_DECAY in (0, 1], got {LR!r}, {LR_DECAY!r}")
 if not (set(PER_LAYER) | set(HIDDEN_ONLY)) <= {0, 1, 2}:
@@ -235,47 +228,33 @@ tables.formatted(errors[[c for c in errors.columns if not c.startswith("_")]],
 # %% [markdown]
 # ## Training curves
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
-for (name, (_, h)), colour in zip(trained.items(), plots.PALETTE):
-    for ax, subset in zip(axes, ("train", "test")):
-        err = 100 * np.asarray(h[f"errors_{subset}"], dtype=float) / h["sizes"][subset]
-        ax.plot(h["epoch"], err, label=name, color=colour, lw=1.5)
-for ax, title in zip(axes, ("training error (clean training images)", "test error")):
-    ax.set_title(title)
-    ax.set_xlabel("epoch")
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}"[0] in "2358" else ""))
-    ax.axvline(START_EPOCH + 0.5, color="0.6", lw=0.8, ls=":")
-axes[1].axhline(paper.ADVERSARIAL_TRAINING["adversarial pool (upper bound)"], color="0.3", lw=0.8, ls="--",
-                label="paper: adversarial pools")
-axes[1].axhline(paper.ADVERSARIAL_TRAINING["weight decay"], color="0.6", lw=0.8, ls="--", label="paper: weight decay")
-axes[0].set_ylabel("error % (log scale)")
-axes[1].legend(frameon=False)
-fig.tight_layout()
+# %% mystnb={"image": {"alt": "Two stacked line plots of error in percent, log scale, against epoch 1 to 10 for the six variants: clean training error on top, test error below, with the paper's 1.2 and 1.6 percent as dashed lines. Weight decay alone falls to about 0.5 percent training error while the pool variants level off between 1.5 and 2.5 percent; on the test set all variants end between 2.3 and 3.8 percent, above both paper lines."}}
+pool_start = START_EPOCH + 0.5  # the pools are filled between epochs START_EPOCH and START_EPOCH + 1
+paper_lines = {f"paper: adversarial pools (< {paper.ADVERSARIAL_TRAINING['adversarial pool (upper bound)']:g}%)":
+               paper.ADVERSARIAL_TRAINING["adversarial pool (upper bound)"],
+               f"paper: weight decay ({paper.ADVERSARIAL_TRAINING['weight decay']:g}%)":
+               paper.ADVERSARIAL_TRAINING["weight decay"]}
+fig = plots.learning_curves({name: h for name, (_, h) in trained.items()},
+                            train_title="training error (clean training images)", references=paper_lines,
+                            mark_epoch=pool_start, mark_label="pools first filled")
 
 # %% [markdown]
-# *Training (left) and test (right) error after each epoch for the four variants, in percent on
-# a log scale. The dotted line marks when the pools are first filled; the dashed lines on the
-# right are the paper's 1.2% (adversarial training) and 1.6% (weight decay only).*
+# **Figure 1.** Training error on the clean training images (top) and test error (bottom) after
+# each epoch, in percent on a log scale, one colour per variant. The dotted line marks when the
+# pools are first filled; the dashed lines in the bottom panel are the paper's 1.2%
+# (adversarial training) and 1.6% (weight decay only).
 
-# %%
-fig, ax = plt.subplots(figsize=(9, 3.6))
-for (name, group), colour in zip(refreshes.groupby("variant", sort=False), plots.PALETTE[2:]):
-    for layer, g in group.groupby("layer"):
-        ax.plot(g["step"] / (60_000 // BATCH_SIZE) + START_EPOCH, g["distortion"], marker="o", ms=3, lw=1.2,
-                color=colour, ls=("-", "--", ":")[layer % 3], label=f"{name}, layer {layer}")
-ax.set_xlabel("epochs of training done when the examples were made")
-ax.set_ylabel("mean RMS distortion of new examples")
-ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
-fig.tight_layout()
+# %% mystnb={"image": {"alt": "Two line plots of the mean RMS distortion of the adversarial examples that entered each pool against the epoch they were made, 1 to 9. Left, input pools: all three variants rise from about 0.08 to about 0.096. Right, hidden-layer pools: the per-layer and hidden-layer variants fall from about 0.13 to 0.15 to about 0.11 to 0.13."}}
+fig = plots.training.pool_distortions({name: h["refreshes"] for name, (_, h) in trained.items()},
+                                      steps_per_epoch=len(mnist.train_y) // BATCH_SIZE, start_epoch=START_EPOCH)
 
 # %% [markdown]
-# *Mean RMS distortion $\sqrt{\sum r^2 / m}$ of the adversarial examples that entered each pool
-# at each refresh ($m = 784$ pixels at layer 0, $m = 100$ units at the hidden layers; the two are
-# not on the same scale). A rising curve means the network being trained needs ever larger
-# changes to be fooled.*
+# **Figure 2.** Mean RMS distortion $\sqrt{\sum r^2 / m}$ of the adversarial examples that entered
+# each pool at each refresh (one dot per refresh), against the epochs of training done when they
+# were made; colours are the variants of Figure 1. Left: pools of images ($m = 784$ pixels);
+# right: pools at the hidden layers ($m = 100$ sigmoid units; dashed layer 1, dotted layer 2).
+# The two panels are not on the same scale. A rising curve means the network being trained
+# needs ever larger changes to be fooled.
 
 # %% [markdown]
 # ## Is the trained network harder to fool?
@@ -313,18 +292,18 @@ print(f"zoo FC100-100-10's adversarial set: {len(src_labels)} of {N_EVAL} test i
       f"mean distortion {float(source['distortion'][src_ok].mean()):.3g}")
 tables.formatted(robust[[c for c in robust.columns if not c.startswith("_")]])
 
-# %%
+# %% mystnb={"image": {"alt": "A grid of handwritten digit images, 8 columns and 7 rows: the first eight test images on top and, below, their minimal adversarial versions for each of the six trained variants, all toward the same target label. The rows of the three variants trained with an input pool show visible stroke-like changes; the other rows differ from the originals only by a faint haze."}}
 show = list(range(8))
 grid = torch.stack([x_eval[show]] + [found[name].images[show].float() for name in trained])
-fig = plots.image_grid(grid, row_labels=["original"] + list(trained),
+fig = plots.image_grid(grid, row_labels=["original"] + list(trained), scale=0.7,  # scale 0.7: a PNG within WIDTH
                        col_labels=[f"{int(y_eval[i])}→{int(found['weight decay'].target[i])}" for i in show])
 
 # %% [markdown]
-# *The first eight test images (top) and their minimal-distortion adversarial versions for each
-# trained variant, each toward the same target label (column titles: true → target). A row
-# whose changes are more visible belongs to a model that needs a larger distortion: the three
-# models trained with an input pool get stroke-like changes (see the 1 → 6 and 1 → 8 columns),
-# the others a faint haze.*
+# **Figure 3.** The first eight test images (top row) and their minimal-distortion adversarial
+# versions for each trained variant (one row per variant), each toward the same target label
+# (column titles: true → target). A row whose changes are more visible belongs to a model that
+# needs a larger distortion: the three models trained with an input pool get stroke-like changes
+# (see the 1 → 6 and 1 → 8 columns), the others a faint haze.
 
 # %% [markdown]
 # ## Discussion
@@ -336,9 +315,9 @@ fig = plots.image_grid(grid, row_labels=["original"] + list(trained),
 # alone (2.28%): the input pool ends at 2.76% (2.68% with the smaller mixing share), the
 # per-layer pools at 3.13% and the hidden-layer pools at 3.16%. The input pools' intervals
 # overlap the baseline's (no significant difference either way); the per-layer and hidden-layer
-# variants are significantly *worse*. The training curves say why: on the clean training images
-# every pool variant levels off between 1.5% and 2.5% training error, while weight decay alone
-# falls to 0.55%. A quarter (or, at mix 0.1, a tenth) of every step's examples are adversarial,
+# variants are significantly *worse*. The training curves (Figure 1) say why: on the clean
+# training images every pool variant levels off between 1.5% and 2.5% training error, while
+# weight decay alone falls to 0.55%. A quarter (or, at mix 0.1, a tenth) of every step's examples are adversarial,
 # the network spends capacity fitting them, and 10 epochs are not enough to fit both. The
 # paper's networks were trained to 0% training error (its Table 1) and its claim is about such
 # converged networks; whether the pools help once the clean set is fitted is exactly what this
@@ -353,7 +332,7 @@ fig = plots.image_grid(grid, row_labels=["original"] + list(trained),
 # input pool (3.13% and 3.16% vs 2.76%, overlapping intervals). A hidden-layer example trains
 # only the layers above it, its stored activations go stale as the layers below move (they are
 # renewed once an epoch here; the paper may have renewed them far more often), and it needs an
-# RMS change of 0.11-0.15 per sigmoid unit (second figure), large against the units' range of 1:
+# RMS change of 0.11-0.15 per sigmoid unit (Figure 2), large against the units' range of 1:
 # the layers above are taught to tolerate big changes of their inputs, which costs accuracy.
 #
 # **Harder to fool: yes with input pools, hardly with hidden-layer pools (beyond the paper).**
@@ -361,7 +340,7 @@ fig = plots.image_grid(grid, row_labels=["original"] + list(trained),
 # 0.0600 for weight decay alone: 50% more, with intervals far apart, and the same at mix 0.1 as
 # at 0.25. Dropout sits between (0.0749). The hidden-layer pools alone barely move it (0.0627):
 # robustness of the upper layers to changes of their inputs does not carry over to the pixels.
-# The second figure shows the input-pool effect during training: the examples made at each
+# Figure 2 shows the input-pool effect during training: the examples made at each
 # refresh need more distortion as training goes on (0.079 to 0.096). Transfer tells the same
 # story: the adversarial examples of the zoo's `FC100-100-10` fool 21.5% of our weight-decay
 # net, 19.2% of the hidden-layer-pool net, 10.8% of the dropout net and only 5.7-6.6% of the nets

@@ -1,6 +1,5 @@
 """Shared test setup: the MNIST copy to use, and the package imported before torch."""
 
-import os
 from pathlib import Path
 
 import intriguing  # noqa: F401  (pins the CPU code path before torch loads)

@@ -247,9 +247,15 @@ PAGE_STATE_JS = """async () => {
   await within(Promise.all(Array.from(document.images).map(img => img.complete ? null :
       new Promise(r => { img.addEventListener('load', r); img.addEventListener('error', r); }))),
       'image loading');
-  out.images = Array.from(document.images).map(img => ({
-      src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
-      inOutput: !!img.closest('.cell_output')}));
+  out.images = Array.from(document.images).map(img => {
+      const cell = img.closest('.cell');
+      const next = cell ? cell.nextElementSibling : null;
+      return {src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
+              inOutput: !!img.closest('.cell_output'), alt: img.getAttribute('alt') || '',
+              natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
+              after: next && next.tagName === 'P' ? next.textContent.slice(0, 60) : '',
+              styled: !!next && next.classList.contains('figure-caption')};
+  });
   out.links = Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
   out.resources = Array.from(document.querySelectorAll('link[href], script[src]'))
       .map(e => e.href || e.src);
@@ -332,6 +338,27 @@ def _expected_outputs(notebook: Path) -> tuple[list[list[str]], int]:
     return cells, images
 
 
+def _figure_problems(figures: list[dict]) -> list[str]:
+    """Each figure: shown at its own size (its fonts were chosen for that: a shrunk figure's text is
+    too small to read), alt text saying what it shows, and a "Figure N." caption right under it."""
+    problems = []
+    for k, fig in enumerate(figures, 1):
+        name = f"figure {k} ({fig['src'].rsplit('/', 1)[-1][:16]}...)"
+        if fig["shown"] < fig["natural"] - 0.5:
+            problems.append(f"{name} is {fig['natural']} px wide but shown at {fig['shown']:.0f} px: "
+                            "draw it at most intriguing.plots.WIDTH inches wide")
+        alt = fig["alt"].strip()
+        if len(alt) < 40 or "_images/" in alt or alt.endswith(".png"):
+            problems.append(f"{name} has no alt text (alt={alt[:40]!r}): give its cell the metadata "
+                            'mystnb={"image": {"alt": "..."}}')
+        if not re.match(r"Figure \d+[a-z]?[ .(]", fig["after"]):
+            problems.append(f"{name} is not followed by a caption starting 'Figure N.' "
+                            f"(found {fig['after'][:30]!r})")
+        elif not fig["styled"]:
+            problems.append(f"{name}: its caption is not marked as one (tools/figure_captions.py)")
+    return problems
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -354,6 +381,7 @@ def test_page_in_browser(page_name: str, browser, server):
         loaded = [i for i in state["images"] if i["inOutput"] and i["ok"]]
         if len(loaded) != images:
             problems.append(f"{images} figures in the notebook, {len(loaded)} loaded on the page")
+        problems += _figure_problems(loaded)
         # the launch button opens this very notebook, from the book's repository and branch, on Colab
         colab = [link for link in state["links"] if link.startswith("https://colab.research.google.com/")]
         expected = f"{COLAB_PREFIX}{page_name}.ipynb"

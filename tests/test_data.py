@@ -1,9 +1,40 @@
+import functools
+import gzip
+import http.server
 import shutil
+import threading
 
 import pytest
 import torch
 
+from intriguing import data
 from intriguing.data import RAW_FILES, MNISTFilesError, data_root, load_mnist, p1_p2_indices
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def mirrors(mnist_root, tmp_path_factory):
+    """Three download mirrors on a loopback server, as MNIST's hosts serve it (``<file>.gz``):
+    "good" has every file; "bad" has a train-labels file of the right size but wrong content and a
+    t10k-labels file that is not gzip, nothing else; "missing" has nothing (HTTP 404)."""
+    top = tmp_path_factory.mktemp("mirrors")
+    for name in ("good", "bad", "missing"):
+        (top / name).mkdir()
+    for name in RAW_FILES:
+        blob = (mnist_root / "MNIST" / "raw" / name).read_bytes()
+        (top / "good" / f"{name}.gz").write_bytes(gzip.compress(blob, compresslevel=1))
+    (top / "bad" / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(60008)))
+    (top / "bad" / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not gzip")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(top)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield {name: f"{base}/{name}/" for name in ("good", "bad", "missing")}
+    httpd.shutdown()
+    httpd.server_close()
 
 
 def _copy_tree(mnist_root, tmp_path):
@@ -34,11 +65,56 @@ def test_missing_file_gives_clear_error(mnist_root, tmp_path):
         load_mnist(tmp_path, download_if_missing=False)
 
 
-def test_missing_file_is_not_downloaded_over_a_partial_copy(mnist_root, tmp_path):
+def test_missing_file_is_downloaded_and_present_files_are_kept(mnist_root, tmp_path, mirrors, monkeypatch):
+    raw = _copy_tree(mnist_root, tmp_path)
+    (raw / "t10k-labels-idx1-ubyte").unlink()
+    monkeypatch.setattr(data, "MIRRORS", (mirrors["bad"], mirrors["good"]))
+    got = load_mnist(tmp_path)  # the bad mirror serves a file that is not gzip: the good one is used
+    assert sorted(p.name for p in raw.iterdir()) == sorted(RAW_FILES)  # no temporary file left over
+    assert all((raw / name).is_symlink() for name in RAW_FILES if "images" in name)  # not re-downloaded
+    assert not (raw / "t10k-labels-idx1-ubyte").is_symlink()
+    reference = load_mnist(mnist_root, download_if_missing=False)
+    assert torch.equal(got.test_y, reference.test_y) and torch.equal(got.train_x, reference.train_x)
+
+
+def test_download_fills_an_empty_folder_from_the_first_intact_mirror(mnist_root, tmp_path, mirrors, monkeypatch):
+    monkeypatch.setattr(data, "MIRRORS", (mirrors["missing"], mirrors["bad"], mirrors["good"]))
+    got = load_mnist(tmp_path / "fresh")
+    raw = tmp_path / "fresh" / "MNIST" / "raw"
+    assert sorted(p.name for p in raw.iterdir()) == sorted(RAW_FILES)
+    assert got.fingerprint == load_mnist(mnist_root, download_if_missing=False).fingerprint
+    assert torch.equal(got.train_y, load_mnist(mnist_root, download_if_missing=False).train_y)
+
+
+def test_failed_download_says_why_for_each_mirror_and_writes_nothing(tmp_path, mirrors, monkeypatch):
+    monkeypatch.setattr(data, "MIRRORS", (mirrors["missing"], mirrors["bad"]))
+    with pytest.raises(MNISTFilesError) as info:
+        load_mnist(tmp_path / "fresh")
+    message = str(info.value)
+    assert "train-images-idx3-ubyte is not in" in message and "HTTP Error 404" in message
+    assert message.count("train-images-idx3-ubyte.gz:") == 2 and "INTRIGUING_DATA" in message
+    assert not (tmp_path / "fresh" / "MNIST" / "raw").exists() or not any((tmp_path / "fresh").rglob("*-ubyte*"))
+
+
+def test_a_copy_with_the_wrong_content_is_rejected(mnist_root, tmp_path, mirrors, monkeypatch):
     raw = _copy_tree(mnist_root, tmp_path)
     (raw / "train-labels-idx1-ubyte").unlink()
-    with pytest.raises(MNISTFilesError, match="is missing"):
-        load_mnist(tmp_path)  # download allowed, but only when nothing is there at all
+    monkeypatch.setattr(data, "MIRRORS", (mirrors["bad"],))  # right size, wrong md5
+    with pytest.raises(MNISTFilesError, match=r"train-labels-idx1-ubyte.gz: wrong content \(60008 bytes, md5"):
+        load_mnist(tmp_path)
+    assert sorted(p.name for p in raw.iterdir()) == sorted(set(RAW_FILES) - {"train-labels-idx1-ubyte"})
+
+
+def test_present_corrupt_file_is_never_overwritten_by_a_download(mnist_root, tmp_path, mirrors, monkeypatch):
+    raw = _copy_tree(mnist_root, tmp_path)
+    path = raw / "t10k-labels-idx1-ubyte"
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    monkeypatch.setattr(data, "MIRRORS", (mirrors["good"],))
+    with pytest.raises(MNISTFilesError, match="is corrupt \\(md5"):
+        load_mnist(tmp_path)
+    assert path.read_bytes() == bytes(blob)
 
 
 def test_truncated_file_gives_clear_error(mnist_root, tmp_path):

@@ -461,3 +461,80 @@ def test_certified_radius_pairwise_exact_for_linear_and_never_below_plain():
         L.certified_radius_pairwise(z, w[:3], 1.0)
     with pytest.raises(ValueError, match="positive"):
         L.certified_radius_pairwise(z, w, -1.0)
+
+
+# ---------------------------------------------------------------- figures of chapter 5 (intriguing.plots.lipschitz)
+
+
+def _check_figure(fig, n_axes: int) -> None:
+    """Fits the book's column (also as saved with bbox_inches="tight"), has the axes, no text below 8 pt."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from intriguing import plots
+
+    try:
+        assert fig.get_figwidth() <= plots.WIDTH + 1e-9
+        renderer = fig.canvas.get_renderer()
+        assert fig.get_tightbbox(renderer).width <= plots.WIDTH + 1e-9  # nothing sticks out sideways
+        assert len([ax for ax in fig.axes if ax.get_visible()]) == n_axes
+        small = [(t.get_text(), t.get_fontsize()) for t in fig.findobj(Text)
+                 if t.get_visible() and t.get_text().strip() and t.get_fontsize() < plots.MIN_FONT]
+        assert not small, f"text below {plots.MIN_FONT} pt: {small}"
+    finally:
+        plt.close(fig)
+
+
+def test_layer_bounds_figure():
+    from intriguing.plots import lipschitz as PL
+
+    names = ["Conv. 1", "Conv. 2", "FC. 1"]
+    fig = PL.layer_bounds(names, [2.75, 10, 3.12], [1.5, 1.6, 0.9], [1.49, 1.55, 0.9], network="a test net")
+    assert len(fig.axes[0].patches) == 3 * len(names)  # three bars per layer
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == names
+    _check_figure(fig, 1)
+    with pytest.raises(ValueError, match="one value per layer"):
+        PL.layer_bounds(names, [1, 2], [1, 2, 3], [1, 2, 3], network="x")
+    with pytest.raises(ValueError, match="positive"):
+        PL.layer_bounds(names, [1, 2, 3], [1, float("nan"), 3], [1, 2, 3], network="x")
+
+
+def test_prefix_products_figure():
+    from intriguing.plots import lipschitz as PL
+
+    fc = [("linear 784 × 100", 13.0, 13.0), ("Sigmoid", 3.3, 2.3), ("linear 100 × 10", 50.0, 19.0)]
+    prefix = {"A": fc, "B": fc[:2], "C": fc + [("ReLU", 50.0, 10.0)]}
+    fig = PL.prefix_products(prefix)  # 3 networks, 2 per row: a 2 x 2 grid with one empty cell hidden
+    _check_figure(fig, 3)
+    first = [ax for ax in fig.axes if ax.get_visible()][0]
+    assert [t.get_text() for t in first.get_xticklabels()] == ["784 × 100", "Sigmoid", "100 × 10"]
+    assert len(first.lines) == 2 and first.get_yscale() == "log"
+    _check_figure(PL.prefix_products(prefix, ncols=1), 3)
+    with pytest.raises(ValueError, match="at least one"):
+        PL.prefix_products({})
+    with pytest.raises(ValueError, match="triples"):
+        PL.prefix_products({"A": [("x", 1.0)]})
+    with pytest.raises(ValueError, match="positive"):
+        PL.prefix_products({"A": [("x", 0.0, 1.0)]})
+
+
+def test_certified_vs_found_figure():
+    import numpy as np
+
+    from intriguing.plots import lipschitz as PL
+
+    rng = np.random.default_rng(0)
+    cert = 10 ** rng.uniform(-3, -1, 50)
+    per_image = {f"model {i}": (cert, 1.2 * cert, 3 * cert) for i in range(6)}
+    fig = PL.certified_vs_found(per_image)
+    _check_figure(fig, 2)
+    for ax in fig.axes:  # one scatter per model, the two reference lines
+        assert len(ax.collections) == 6 and len(ax.lines) == 2
+        assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert len(fig.legends[0].get_texts()) == 8
+    with pytest.raises(ValueError, match="same, non-zero number"):
+        PL.certified_vs_found({"m": (cert, cert[:-1], cert)})
+    with pytest.raises(ValueError, match="positive"):
+        PL.certified_vs_found({"m": (cert - cert, cert, cert)})
+    with pytest.raises(ValueError, match="at least one"):
+        PL.certified_vs_found({})

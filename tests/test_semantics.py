@@ -457,3 +457,97 @@ def test_imagenet_errors_say_what_to_supply(tmp_path, monkeypatch):
     torch.save({"foo": torch.zeros(1)}, tmp_path / "wrong.pth")
     with pytest.raises(imagenet.ImageNetSetupError, match="do not fit"):
         imagenet.pretrained_alexnet(weights_path=tmp_path / "wrong.pth", device="cpu")
+
+
+# ------------------------------------------------------------------ figures fit the book's column
+
+
+def _font_sizes(fig) -> list[float]:
+    from matplotlib.text import Text
+
+    return [t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+
+
+def test_plot_top_images_fits_the_column_and_outlines_windows():
+    from matplotlib.patches import Rectangle
+
+    from intriguing import plots
+
+    pixels = torch.rand(60, 784, generator=torch.Generator().manual_seed(0))
+    idx = torch.arange(50).reshape(5, 10)
+    labels = [f"ch {c} @ (0, 2)\n8: 7/10" for c in range(5)]
+    title = "CNN conv2: top-10 test images of 5 units (rows: quantiles of purity, best first) " * 2
+    windows = [(0, 4, 16, 16), None, (8, 8, 16, 16), None, None]
+    fig = S.plot_top_images(pixels, idx, labels, title=title, windows=windows, cell=2.0)
+    assert fig.get_size_inches()[0] <= plots.WIDTH + 1e-9
+    assert plots.png_width(fig) <= plots.COLUMN_PX
+    assert min(_font_sizes(fig)) >= plots.MIN_FONT
+    assert "\n" in fig._suptitle.get_text()  # the long title was wrapped, not cut or overflowing
+    assert len(fig.axes) == 50 and fig.axes[10].get_ylabel() == labels[1]
+    boxes = [[p for p in ax.patches if isinstance(p, Rectangle)] for ax in fig.axes]
+    assert [len(b) for b in boxes] == [1] * 10 + [0] * 10 + [1] * 10 + [0] * 20
+    assert boxes[20][0].get_xy() == (7.5, 7.5) and boxes[20][0].get_width() == 16
+    # rows stay in order top to bottom, images left to right, all the same size
+    pos = [ax.get_position() for ax in fig.axes]
+    assert pos[0].y0 > pos[10].y0 and pos[0].x0 < pos[1].x0
+    assert len({round(p.width, 9) for p in pos}) == 1
+    # a small grid keeps the requested cell size
+    small = S.plot_top_images(pixels, idx[:2, :3], cell=0.5)
+    assert abs(small.axes[0].get_position().width * small.get_size_inches()[0] - 0.5) < 1e-9
+    with pytest.raises(ValueError, match="windows"):
+        S.plot_top_images(pixels, idx, labels, windows=windows[:2])
+    with pytest.raises(ValueError, match="fewer images per row"):
+        S.plot_top_images(pixels, torch.zeros(1, 40, dtype=torch.long), ["a label"])
+
+
+def _direction_scores(layers: int, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    return {f"layer {i}": {"units": rng.integers(1, 11, 40) / 10, "random directions": rng.integers(2, 11, 60) / 10,
+                           "random k-subsets": rng.integers(1, 5, 60) / 10} for i in range(layers)}
+
+
+@pytest.mark.parametrize("layers", [5, 6])
+def test_purity_histograms_one_panel_per_layer_within_the_column(layers):
+    import intriguing.plots.directions as D
+    from intriguing import plots
+
+    scores = _direction_scores(layers)
+    fig = D.purity_histograms(scores, k=10)
+    used = [ax for ax in fig.axes if ax.axison]
+    assert len(used) == layers and [ax.get_title() for ax in used] == list(scores)
+    assert all(len(ax.lines) == 3 for ax in used)
+    first = used[0].lines[0]  # units of layer 0: shares at 0.1 ... 1.0 that sum to 1
+    assert np.allclose(first.get_xdata(), np.arange(1, 11) / 10) and abs(first.get_ydata().sum() - 1) < 1e-9
+    expected = np.bincount(np.rint(scores["layer 0"]["units"] * 10).astype(int) - 1, minlength=10) / 40
+    assert np.allclose(first.get_ydata(), expected)
+    tallest = max(line.get_ydata().max() for ax in used for line in ax.lines)
+    assert used[-1].get_ylim()[1] >= tallest  # nothing cut at the top of a shared axis
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + fig.legends
+    assert len(legends) == 1 and [t.get_text() for t in legends[0].get_texts()] == list(scores["layer 0"])
+    assert fig.get_size_inches()[0] <= plots.WIDTH + 1e-9 and plots.png_width(fig) <= plots.COLUMN_PX
+    assert min(_font_sizes(fig)) >= plots.MIN_FONT
+
+
+def test_cosine_violins_and_bad_input():
+    import intriguing.plots.directions as D
+    from intriguing import plots
+
+    rng = np.random.default_rng(1)
+    scores = {f"model {i}": {"units": rng.normal(0.3, 0.1, 50), "random directions": torch.randn(80) * 0.1 + 0.3,
+                             "random k-subsets": rng.normal(0, 0.02, 80)} for i in range(5)}
+    fig = D.cosine_violins(scores)
+    (ax,) = fig.axes
+    assert len(ax.collections) == 15  # one violin per layer and group
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"model\n{i}" for i in range(5)]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["units", "random directions", "random k-subsets"]
+    assert fig.get_size_inches()[0] <= plots.WIDTH + 1e-9 and plots.png_width(fig) <= plots.COLUMN_PX
+    assert min(_font_sizes(fig)) >= plots.MIN_FONT
+    with pytest.raises(ValueError, match="non-empty"):
+        D.cosine_violins({})
+    with pytest.raises(ValueError, match="1-D"):
+        D.cosine_violins({"a": {"units": np.zeros((3, 2))}})
+    with pytest.raises(ValueError, match="finite"):
+        D.purity_histograms({"a": {"units": np.array([0.5, np.nan])}})
+    with pytest.raises(ValueError, match=r"\[1/10, 1\]"):
+        D.purity_histograms({"a": {"units": np.array([0.5, 1.5])}}, k=10)

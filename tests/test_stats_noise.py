@@ -75,16 +75,47 @@ def test_magnified_difference_is_mid_grey_for_no_change_and_clipped():
         plots.magnified_difference(x, x[:2])
 
 
-def test_figure_helpers_draw_and_validate():
-    x = torch.rand(2, 3, 784)
-    fig = plots.adversarial_triplets(x, x.flip(0), row_labels=["a", "b"], col_labels=["1", "2", "3"])
-    assert len(fig.axes) == 2 * 9
-    fig = plots.paired_panels([("p", x[0, :2].repeat(5, 1), x[1, :2].repeat(5, 1))] * 3, pairs_per_row=5)
-    assert sum(ax.get_visible() for ax in fig.axes) == 3 * 2 * 10
-    fig = plots.distortion_distributions({"m": x[0, 0].numpy(), "n": x[1, 0].numpy()}, {"m": 0.5})
+def test_adversarial_triplets_fit_the_column_with_one_original_per_image():
+    x, adv = torch.rand(3, 784), torch.rand(6, 3, 784)
+    fig = plots.adversarial_triplets(x, adv, row_labels=[f"m{i}" for i in range(6)], col_labels=["1", "2", "3"])
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(images) == 3 + 6 * 3 * 2  # the originals once, then a difference and an image per model
+    assert fig.get_size_inches()[0] <= plots.WIDTH and plots.png_width(fig) <= plots.COLUMN_PX
+    assert min(ax.get_position().width * fig.get_size_inches()[0] for ax in images) >= 0.5  # inches per image
+    texts = [t for t in fig.texts] + [t for ax in fig.axes for t in ax.texts]
+    assert {"m0", "m5", "original", "1", "3"} <= {t.get_text() for t in texts}
+    assert min(t.get_fontsize() for t in texts) >= plots.MIN_FONT
+    with pytest.raises(ValueError, match="adversarial"):
+        plots.adversarial_triplets(x, adv[:, :2])
+    with pytest.raises(ValueError, match="col_labels"):
+        plots.adversarial_triplets(x, adv, col_labels=["only one"])
+    with pytest.raises(ValueError, match="row_labels"):
+        plots.adversarial_triplets(x, adv, row_labels=["a"])
+    matplotlib.pyplot.close("all")
+
+
+def test_paired_panels_fit_the_column_and_frame_the_distorted_images():
+    x = torch.rand(2, 12, 784)
+    fig = plots.paired_panels([(f"p{i}", x[0], x[1]) for i in range(4)], pairs_per_row=3)
+    assert len(fig.axes) == 4 * 12 * 2
+    assert fig.get_size_inches()[0] <= plots.WIDTH and plots.png_width(fig) <= plots.COLUMN_PX
+    framed = [ax for ax in fig.axes if ax.spines["left"].get_visible()]
+    assert len(framed) == 4 * 12  # the distorted half
+    assert {t.get_text() for t in fig.texts} == {"p0", "p1", "p2", "p3"}
+    assert min(t.get_fontsize() for t in fig.texts) >= plots.MIN_FONT
+    with pytest.raises(ValueError, match="multiple of pairs_per_row"):
+        plots.paired_panels([("p", x[0, :10], x[1, :10])], pairs_per_row=3)
+    with pytest.raises(ValueError, match="at least one panel"):
+        plots.paired_panels([])
+    matplotlib.pyplot.close("all")
+
+
+def test_distortion_distributions_fit_the_column():
+    fig = plots.distortion_distributions({"m": torch.rand(50).numpy(), "n": torch.rand(50).numpy()}, {"m": 0.5})
     assert len(fig.axes) == 1
-    with pytest.raises(ValueError):
-        plots.paired_panels([("p", x[0], x[1])], pairs_per_row=5)
-    with pytest.raises(ValueError):
-        plots.adversarial_triplets(x, x, col_labels=["only one"])
+    assert fig.get_size_inches()[0] <= plots.WIDTH and plots.png_width(fig) <= plots.COLUMN_PX
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["our mean", "paper's mean (Table 1)"]
+    with pytest.raises(ValueError, match="at least one distortion"):
+        plots.distortion_distributions({"m": []})
     matplotlib.pyplot.close("all")

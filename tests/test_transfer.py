@@ -281,3 +281,62 @@ def test_cell_text_uses_the_digits_one_image_resolves():
     assert transfer.cell_text(5000, 5000, ci=False) == "100.00"
     assert transfer.cell_text(3, 10) == "30 [11, 60]"
     assert transfer.cell_text(0, 0) == "—"
+
+
+def _frames(rows: int, cols: int, seed: int):
+    """A random rate table (percent), a paper-like table near it, and an interval around ours."""
+    import pandas as pd
+
+    g = torch.Generator().manual_seed(seed)
+    index, columns = [f"row {i}" for i in range(rows)], [f"model {j}" for j in range(cols)]
+    ours = torch.rand(rows, cols, generator=g, dtype=torch.float64) * 100
+    ref = (ours + torch.randn(rows, cols, generator=g, dtype=torch.float64) * 10).clamp(0, 100)
+    lo, hi = (ours - 2).clamp(0, 100), (ours + 2).clamp(0, 100)
+    return [pd.DataFrame(t.numpy(), index=index, columns=columns) for t in (ours, ref, lo, hi)]
+
+
+@pytest.mark.parametrize("rows,cols", [(8, 6), (8, 3)])  # the shapes of Tables 2 and 4
+def test_transfer_heatmaps_fit_the_column_and_share_one_scale(rows, cols):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from intriguing import plots
+    import intriguing.plots.transfer  # noqa: F401
+
+    ours, ref, lo, hi = _frames(rows, cols, seed=rows + cols)
+    fig = plots.transfer.rate_heatmaps(ours.iloc[::-1], ref, "title")  # ours is put in the paper's order
+    heat = [ax for ax in fig.axes if ax.collections and ax.get_title() in ("ours", "paper")]
+    assert len(heat) == 2 and len(fig.axes) == 3  # two tables and one colour bar
+    assert heat[0].collections[0].norm is heat[1].collections[0].norm  # one colour scale
+    assert [t.get_text() for t in heat[0].texts[:cols]] == [f"{v:.0f}" for v in ours.iloc[0]]
+    assert fig.get_size_inches()[0] <= plots.WIDTH and plots.png_width(fig) <= plots.COLUMN_PX
+    assert min(t.get_fontsize() for ax in fig.axes for t in ax.texts + ax.get_xticklabels()) >= plots.MIN_FONT
+    fig = plots.transfer.difference_heatmap(ours, ref, lo, hi)
+    ax = fig.axes[0]
+    outside = int(((ref < lo) | (ref > hi)).to_numpy().sum())
+    assert len(ax.patches) == outside  # one frame per cell where the paper lies outside our interval
+    norm = ax.collections[0].norm
+    assert -norm.vmin == norm.vmax >= max(40, float((ours - ref).abs().to_numpy().max()))
+    assert plots.png_width(fig) <= plots.COLUMN_PX
+    matplotlib.pyplot.close("all")
+
+
+def test_transfer_heatmaps_refuse_bad_tables():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from intriguing import plots
+    import intriguing.plots.transfer  # noqa: F401
+
+    ours, ref, lo, hi = _frames(4, 3, seed=0)
+    with pytest.raises(ValueError, match="missing from ours"):
+        plots.transfer.rate_heatmaps(ours.iloc[:2], ref)
+    with pytest.raises(ValueError, match="from 0 to 100"):
+        plots.transfer.rate_heatmaps(ours * 2 + 1, ref)
+    with pytest.raises(ValueError, match="DataFrames"):
+        plots.transfer.rate_heatmaps(ours.to_numpy(), ref)
+    with pytest.raises(ValueError, match="lo <= ours <= hi"):
+        plots.transfer.difference_heatmap(ours, ref, hi, hi)
+    with pytest.raises(ValueError, match="limit"):
+        plots.transfer.difference_heatmap(ours, ref, lo, hi, limit=0)
+    matplotlib.pyplot.close("all")

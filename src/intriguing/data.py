@@ -3,15 +3,21 @@
 Where the files are looked for, in order: the ``root`` argument, the ``INTRIGUING_DATA``
 environment variable, then ``data/`` at the top of the book (found by walking up from the working
 directory to the folder holding ``_toc.yml``, else the working directory). The layout is
-torchvision's: ``<root>/MNIST/raw/<file>``. Every raw file is checked against its md5 before use;
-nothing is silently re-used. Explained in chapter 0, "Framework: the MNIST model zoo".
+torchvision's: ``<root>/MNIST/raw/<file>``. Every raw file is checked against its size and md5
+before use; nothing is silently re-used. A missing file is downloaded from the first of
+:data:`MIRRORS` that serves an intact copy (checked the same way) and written atomically; a present
+file is never overwritten. Explained in chapter 0, "Framework: the MNIST model zoo".
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import os
+import struct
+import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +60,14 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     return book_root() / "data"
 
 
+#: Where missing files are downloaded from, in order: each serves ``<file>.gz`` (torchvision's
+#: first mirror, then the copy TensorFlow's tutorials use). Content is checked, not the host.
+MIRRORS: tuple[str, ...] = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+
 def _md5(path: Path) -> str:
     h = hashlib.md5()
     with open(path, "rb") as f:
@@ -86,21 +100,57 @@ def check_raw_files(root: Path) -> None:
         )
 
 
-def download(root: Path) -> None:
-    """Download MNIST with torchvision (its archives are md5-checked), then check the raw files."""
-    from intriguing._compat import import_torchvision
-
-    tv = import_torchvision()
+def _write_atomic(path: Path, blob: bytes) -> None:
+    """Write to a temporary file beside ``path``, flush it to disk, then rename: never half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        for train in (True, False):
-            tv.datasets.MNIST(str(root), train=train, download=True)
-    except Exception as exc:  # network errors come in many types
-        raise MNISTFilesError(
-            f"MNIST is not in {root / 'MNIST' / 'raw'} and could not be downloaded ({exc}). "
-            "Connect to the internet, or point INTRIGUING_DATA (or root=...) at a folder holding "
-            "MNIST/raw/ with the four IDX files."
-        ) from None
-    check_raw_files(root)
+        with open(tmp, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _fetch(url: str, timeout: float = 60.0) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
+
+
+def download(root: Path, mirrors: tuple[str, ...] | None = None) -> None:
+    """Download every raw file missing under ``root``; present files are left as they are.
+
+    Each file comes gzipped from the first mirror whose copy unpacks to the expected size and md5;
+    it is written atomically, so an interrupted download leaves no partial file behind.
+    """
+    raw = Path(root) / "MNIST" / "raw"
+    for name, (md5, size) in RAW_FILES.items():
+        path = raw / name
+        if path.exists() or path.is_symlink():
+            continue
+        tried = []
+        for base in mirrors or MIRRORS:
+            url = f"{base.rstrip('/')}/{name}.gz"
+            try:
+                blob = gzip.decompress(_fetch(url))
+            except (OSError, EOFError, zlib.error, ValueError) as exc:  # network, HTTP and gzip errors
+                tried.append(f"{url}: {exc}")
+                continue
+            if len(blob) != size or hashlib.md5(blob).hexdigest() != md5:
+                tried.append(f"{url}: wrong content ({len(blob)} bytes, md5 {hashlib.md5(blob).hexdigest()}; "
+                             f"expected {size} bytes, md5 {md5})")
+                continue
+            raw.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, blob)
+            break
+        else:
+            raise MNISTFilesError(
+                f"MNIST's {name} is not in {raw} and could not be downloaded intact:\n  - "
+                + "\n  - ".join(tried)
+                + "\nWhat to do: connect to the internet and run again, or point INTRIGUING_DATA (or "
+                "root=...) at a folder holding MNIST/raw/ with the four IDX files."
+            )
 
 
 @dataclass(frozen=True)
@@ -131,10 +181,13 @@ class MNIST:
 
 
 def _read_idx(path: Path) -> torch.Tensor:
-    from intriguing._compat import import_torchvision
-
-    mnist = import_torchvision().datasets.mnist
-    return mnist.read_sn3_pascalvincent_tensor(str(path), strict=False)
+    """An unsigned-byte IDX file (MNIST's format: magic, big-endian sizes, then the bytes) as a tensor."""
+    blob = path.read_bytes()
+    if blob[:3] != b"\x00\x00\x08":
+        raise MNISTFilesError(f"{path} is not an unsigned-byte IDX file (delete it to download it again)")
+    ndim = blob[3]
+    dims = struct.unpack(f">{ndim}I", blob[4:4 + 4 * ndim])
+    return torch.frombuffer(bytearray(blob[4 + 4 * ndim:]), dtype=torch.uint8).reshape(dims)
 
 
 @functools.lru_cache(maxsize=2)
@@ -155,13 +208,11 @@ def _load_cpu(root: Path) -> MNIST:
 def load_mnist(root: str | os.PathLike | None = None, *, device=None, download_if_missing: bool = True) -> MNIST:
     """Load MNIST into memory (once per process), checking every raw file's size and md5 first.
 
-    Missing files are downloaded when ``download_if_missing`` and no file is present at all; a
-    truncated or corrupt file is never re-used or overwritten silently: the error says what to do.
+    Missing files are downloaded when ``download_if_missing``; a truncated or corrupt file is
+    never re-used or overwritten silently: the error says what to do.
     """
     root = data_root(root)
-    raw = root / "MNIST" / "raw"
-    none_present = not any((raw / name).exists() for name in RAW_FILES)
-    if none_present and download_if_missing:
+    if download_if_missing:
         download(root)
     check_raw_files(root)
     data = _load_cpu(root)

@@ -788,6 +788,20 @@ def _to_image(img, image_shape: tuple[int, ...] | None) -> np.ndarray:
     return t.clamp(0, 1).numpy() if t.dim() == 3 else t.numpy()
 
 
+def _wrap(text: str, size: float, width: float) -> str:
+    """``text`` broken at spaces into as few lines as keep each at most ``width`` inches wide."""
+    import textwrap
+
+    from intriguing.plots import text_width
+
+    words = str(text).split()
+    for chars in range(len(str(text)), 0, -1):
+        wrapped = "\n".join(textwrap.wrap(str(text), chars)) or str(text)
+        if text_width(wrapped, size) <= width or chars <= max(map(len, words), default=1):
+            return wrapped
+    return str(text)
+
+
 def plot_top_images(
     images: torch.Tensor | Callable[[int], object],
     indices: torch.Tensor,
@@ -797,18 +811,26 @@ def plot_top_images(
     cmap: str = "gray",
     cell: float = 0.8,
     title: str | None = None,
+    windows: Sequence[tuple[float, float, float, float] | None] | None = None,
 ):
     """A grid of images: one row per direction (its top-k images, best left), a label left of each row.
 
     ``images`` is a tensor of all held-out images (``[N, 784]`` for MNIST, ``[N, 3, H, W]`` or
     ``[N, H, W]``) or a function ``i -> image`` (for data sets too large to hold, e.g.
-    ``ImageSet.display`` of :mod:`intriguing.imagenet`). Colour images must lie in [0, 1]. Returns
-    a matplotlib ``Figure`` made through pyplot, like every figure of the book: a notebook shows
-    it once at the end of the cell (assign it, ``fig = plot_top_images(...)``; as the cell's last
-    value it would be shown twice); a script closes it with ``plt.close(fig)``. Explained in
-    chapter 1, "Unit semantics".
+    ``ImageSet.display`` of :mod:`intriguing.imagenet`). Colour images must lie in [0, 1]; grey
+    ones are drawn on the fixed [0, 1] scale with ``cmap``. Each image is ``cell`` inches square,
+    shrunk so that the labels and the grid fit the book's column (:data:`intriguing.plots.WIDTH`);
+    a long ``title`` is wrapped. ``windows`` (one per row, or ``None`` for a row without) outlines
+    the part of each image that the row's unit sees, as ``(top, left, height, width)`` in pixels.
+    Axes are in row-major order (``fig.axes[r * k + c]``). Returns a matplotlib ``Figure`` made
+    through pyplot, like every figure of the book: a notebook shows it once at the end of the cell
+    (assign it, ``fig = plot_top_images(...)``; as the cell's last value it would be shown twice);
+    a script closes it with ``plt.close(fig)``. Explained in chapter 1, "Unit semantics".
     """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from intriguing.plots import MIN_FONT, PALETTE, WIDTH, text_width
 
     indices = torch.as_tensor(indices)
     if indices.dim() == 1:
@@ -818,24 +840,49 @@ def plot_top_images(
     rows, cols = indices.shape
     if row_labels is not None and len(row_labels) != rows:
         raise ValueError(f"{len(row_labels)} row labels for {rows} rows")
+    if windows is not None and len(windows) != rows:
+        raise ValueError(f"{len(windows)} windows for {rows} rows: give one (top, left, height, width) "
+                         "or None per row")
+    if not cell > 0:
+        raise ValueError(f"cell={cell!r} must be a positive size in inches")
     get = images if callable(images) else (lambda i: images[i])
-    label_width = 1.6 if row_labels else 0.1
-    fig = plt.figure(figsize=(label_width + cols * cell, rows * cell + (0.4 if title else 0.1)))
-    axes = fig.subplots(rows, cols, squeeze=False)
+    label_size, title_size = MIN_FONT + 1, MIN_FONT + 2
+    margin = 0.1  # inches on every side: the notebook's tight crop adds no width
+    # label column: the widest label plus a gap, rounded up to 0.1 in so that the figure's size does
+    # not hinge on the last digits of a font measurement
+    label_width = math.ceil(round(10 * max(text_width(lab, label_size) for lab in row_labels) + 1, 6)) / 10 \
+        if row_labels else 0.0
+    gap = 0.05  # between images, as a fraction of one image
+    cell = min(float(cell), (WIDTH - 2 * margin - label_width) / (cols + (cols - 1) * gap))
+    if cell < 0.2:
+        raise ValueError(f"{cols} images per row and labels {label_width:.1f} in wide do not fit the "
+                         f"{WIDTH} in column: show fewer images per row or shorter labels")
+    grid_w, grid_h = cell * (cols + (cols - 1) * gap), cell * (rows + (rows - 1) * gap)
+    fig_w = 2 * margin + label_width + grid_w
+    title_text = _wrap(title, title_size, fig_w - 2 * margin) if title else None
+    title_h = (title_text.count("\n") + 1) * title_size * 1.25 / 72 + 0.08 if title_text else 0.0
+    fig_h = 2 * margin + title_h + grid_h
+    fig = plt.figure(figsize=(fig_w, fig_h))
     for r in range(rows):
         for c in range(cols):
-            ax = axes[r][c]
+            x0 = margin + label_width + c * cell * (1 + gap)
+            y0 = margin + (rows - 1 - r) * cell * (1 + gap)
+            ax = fig.add_axes((x0 / fig_w, y0 / fig_h, cell / fig_w, cell / fig_h))
             img = _to_image(get(int(indices[r, c])), image_shape)
             ax.imshow(img, cmap=cmap if img.ndim == 2 else None, vmin=0, vmax=1 if img.ndim == 2 else None,
                       interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
+            ax.grid(False)
             for spine in ax.spines.values():
                 spine.set_visible(False)
-        if row_labels:
-            axes[r][0].set_ylabel(row_labels[r], rotation=0, ha="right", va="center", fontsize=9)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=label_width / (label_width + cols * cell), right=0.995, wspace=0.04, hspace=0.04,
-                        top=1 - (0.4 if title else 0.05) / (rows * cell + (0.4 if title else 0.1)), bottom=0.01)
+            if windows is not None and windows[r] is not None:
+                top, left, height, width = windows[r]
+                ax.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False,
+                                       edgecolor=PALETTE[1], linewidth=1.2))
+            if c == 0 and row_labels:
+                ax.set_ylabel(row_labels[r], rotation=0, ha="right", va="center", fontsize=label_size,
+                              labelpad=4)
+    if title_text:
+        fig.suptitle(title_text, x=0.5, y=1 - margin / fig_h, ha="center", va="top", fontsize=title_size)
     return fig

@@ -42,8 +42,17 @@ class TrainConfig:
 
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 10_000) -> torch.Tensor:
-    """Predicted labels, computed in fixed-size batches (the same batches on every call)."""
-    return torch.cat([model(x[i : i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
+    """Predicted labels (argmax of the logits), computed in fixed-size batches.
+
+    The batches are the same on every call, so the labels are too. Images are moved to the
+    model's device and dtype; the labels come back on that device. Explained in chapter 0.
+    """
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    p = next(model.parameters(), None)
+    device, dtype = (p.device, p.dtype) if p is not None else (x.device, x.dtype)
+    parts = [model(x[i : i + batch_size].to(device, dtype)).argmax(1) for i in range(0, len(x), batch_size)]
+    return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.long, device=device)
 
 
 def error_count(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> int:

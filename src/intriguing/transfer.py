@@ -23,6 +23,7 @@ from torch import nn
 
 from intriguing import noise, stats, tables
 from intriguing.attacks import rms_distortion
+from intriguing.training import predict  # noqa: F401  (used below; also transfer.predict for readers)
 
 #: How the images of a cell are counted, and what is counted (see :func:`transfer_matrix`).
 COUNT_RULES = ("all", "correct")
@@ -149,21 +150,6 @@ def mean_distortion(s: dict[str, torch.Tensor], level: float = 0.95) -> tuple[fl
 
 # ----------------------------------------------------------------------------------------------
 # the matrix
-
-
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Labels ``model`` gives the images ``x`` (argmax of the logits), in fixed-size batches.
-
-    Images are moved to the model's device and dtype; the labels come back on that device.
-    Explained in chapter 4, "Transfer of adversarial examples across models and training sets".
-    """
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    p = next(model.parameters(), None)
-    device, dtype = (p.device, p.dtype) if p is not None else (x.device, x.dtype)
-    with torch.no_grad():
-        parts = [model(x[i:i + batch_size].to(device, dtype)).argmax(1) for i in range(0, len(x), batch_size)]
-    return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.long, device=device)
 
 
 @dataclass(frozen=True)

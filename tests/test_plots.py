@@ -1,0 +1,45 @@
+"""The book's shared figure helpers: every figure fits the text column (plots.WIDTH)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from intriguing import plots  # noqa: E402
+
+
+@pytest.mark.parametrize("cols", [3, 10, 30])
+def test_image_grid_fits_the_column_and_keeps_images_square(cols):
+    fig = plots.image_grid(torch.rand(2, cols, 784), row_labels=["a", "b"], col_labels=[str(i) for i in range(cols)])
+    width, _ = fig.get_size_inches()
+    assert width <= plots.WIDTH + 1e-9
+    assert len(fig.axes) == 2 * cols
+    fig.canvas.draw()
+    box = fig.axes[0].get_window_extent()
+    assert abs(box.width - box.height) <= 1.0  # imshow keeps the 28x28 pixels square
+    plt.close(fig)
+
+
+def test_image_grid_small_grids_keep_their_size():
+    fig = plots.image_grid(torch.rand(1, 2, 28, 28), scale=1.0)
+    assert tuple(fig.get_size_inches()) == pytest.approx((1.8, 0.9))
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 100), (6, 784), (0, 3, 784)])
+def test_image_grid_rejects_other_shapes(shape):
+    with pytest.raises(ValueError, match=r"images must be \[rows, cols, 784\]"):
+        plots.image_grid(torch.rand(*shape))
+
+
+def test_image_grid_rejects_labels_that_do_not_match():
+    with pytest.raises(ValueError, match="3 column labels for 2 columns"):
+        plots.image_grid(torch.rand(1, 2, 784), col_labels=["a", "b", "c"])
+
+
+def test_style_is_applied_on_import():
+    assert matplotlib.rcParams["figure.dpi"] == 100
+    assert min(matplotlib.rcParams[k] for k in ("font.size", "legend.fontsize")) >= plots.MIN_FONT
