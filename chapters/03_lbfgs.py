@@ -232,7 +232,7 @@ tables.formatted(rules_table, "{}")
 # would count those images as 0; it is the last column. The success rate is checked again with a
 # fresh forward pass here: every adversarial image must be classified as its target.
 
-# %%
+# %% tags=["full-width"]
 def final_error(t, subset: str) -> str:
     """Error in % after the last epoch, from the training history (an exact count, as text)."""
     return tables.percent(t.history[f"errors_{subset}"][-1], t.history["sizes"][subset])

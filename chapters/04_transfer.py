@@ -467,7 +467,7 @@ runner_up_table
 # the first `N_TEST` test images, each pushed to a random wrong label, with a 95% normal interval
 # for the mean.
 
-# %%
+# %% tags=["full-width"]
 rows = []
 for m in TABLE3_MODELS:
     t, p = trained[m], paper.TABLE3[m]

@@ -231,7 +231,7 @@ tables.formatted(check, "{:.6f}")
 #
 # ## Table 5: AlexNet, layer by layer
 
-# %%
+# %% tags=["full-width"]
 alex = lipschitz.network_lipschitz(net, (3, net_input, net_input), power=False)
 modules = dict(net.named_modules())
 weight_rows = [r for r in alex.rows if r.kind in ("conv", "linear")]
@@ -449,7 +449,7 @@ fig = plots.lipschitz.prefix_products(prefix)
 # the first `N_IMAGES` training images, each toward a random wrong label. The true minimum lies
 # between the two bounds, and the chapter asserts that no image violates the lower one.
 
-# %%
+# %% tags=["full-width"]
 x_train, y_train = mnist.subset("train")
 sandwich, per_image = [], {}
 for name in [m for m in zoo.TABLE1 if m in trained]:

@@ -260,6 +260,10 @@ PAGE_STATE_JS = """async () => {
   out.resources = Array.from(document.querySelectorAll('link[href], script[src]'))
       .map(e => e.href || e.src);
   out.outputs = Array.from(document.querySelectorAll('.cell_output')).map(e => e.innerText);
+  out.pageOverflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  out.overflowing = Array.from(document.querySelectorAll('.cell_output > div'))
+      .filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => [e.scrollWidth, e.clientWidth, (e.innerText || '').trim().slice(0, 60)]);
   return out;
 }"""
 
@@ -305,6 +309,11 @@ def _open(browser, url: str, base: str, shot: Path) -> tuple[dict, list[str]]:
         problems.append(f"MathJax errors: {state['merrors']}")
     if state["fontErrors"]:
         problems.append(f"fonts failed to load: {state['fontErrors']}")
+    if state["pageOverflow"] > 0:
+        problems.append(f"the page is {state['pageOverflow']} px wider than the window: it scrolls sideways")
+    for wide, box, text in state["overflowing"]:
+        problems.append(f"an output is {wide} px wide in a {box} px column, so readers must scroll sideways "
+                        f"to see all of it ({text!r}): narrow it, or tag its cell full-width")
     for img in state["images"]:
         if not img["ok"]:
             problems.append(f"image did not load: {img['src']}")

@@ -2,7 +2,7 @@
 
 A chapter shows a figure as the output of a code cell and captions it with the next markdown
 paragraph, which starts "**Figure N.**" (the captions stay editable prose in the chapter's .py).
-This gives that paragraph the class ``figure-caption`` (styled by ``_static/figures.css``).
+This gives that paragraph the class ``figure-caption`` (styled by ``_static/book.css``).
 ``tests/test_book.py`` checks in the browser that every figure has such a caption.
 """
 
