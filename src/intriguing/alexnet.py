@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import torch
 from torch import nn
 
 from intriguing.runtime import seeded
