@@ -115,7 +115,7 @@ def main() -> None:
     print("-" * len(head))
     total_exact = total_power = 0.0
     ok_agree = ok_real = True
-    for name, size, s, where, value, t_exact, pi, t_power, rel, real, t_real in rows:
+    for name, size, s, where, value, t_exact, pi, t_power, rel, real, _t_real in rows:
         total_exact += t_exact
         total_power += t_power
         ok_agree &= rel <= AGREE

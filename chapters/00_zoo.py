@@ -25,10 +25,13 @@
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
 # button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
@@ -39,12 +42,16 @@ MODELS = ["FC10(1e-4)", "FC10(1e-2)", "FC10(1)", "FC100-100-10", "FC200-200-10",
 DEVICE = "auto"  # "auto": CUDA when present, else CPU
 EPOCHS = 0  # 0: the zoo's own number of epochs for each model; >0 overrides it for every model
 PROGRESS = False  # progress bars on stderr (keep False for executed, checked notebooks)
+PERSIST = ""  # "drive": keep the trained models, attack sets and results on Google Drive (Colab)
 
 # %%
 import intriguing  # first: pins the CPU code path and threads before torch loads
 import pandas as pd
 from intriguing import paper, plots, results, runtime, tables, zoo
 from intriguing.data import load_mnist
+from intriguing.storage import persist
+
+persist(PERSIST)  # "drive": the cache and results on Google Drive (see the parameters cell)
 
 MODELS = zoo.check_names(MODELS)
 if EPOCHS < 0:

@@ -27,10 +27,13 @@
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
 # button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
@@ -43,15 +46,19 @@ N_CHANCE = 1000  # random k-subsets of the test set for the chance level of puri
 SEED = 0  # seed of the random k-subsets
 DEVICE = "auto"  # "auto": CUDA when present, else CPU
 PROGRESS = False  # progress bars while a model trains (keep False for executed, checked notebooks)
+PERSIST = ""  # "drive": keep the trained models, attack sets and results on Google Drive (Colab)
 
 # %%
-import intriguing  # first: pins the CPU code path and threads before torch loads
+import intriguing  # noqa: F401  (first: pins the CPU code path and threads before torch loads)
 import numpy as np
 import pandas as pd
 import torch
 
-from intriguing import plots, runtime, semantics, tables, zoo  # plots: the book's figure style
+from intriguing import plots, runtime, semantics, tables, zoo
 from intriguing.data import load_mnist
+from intriguing.storage import persist
+
+persist(PERSIST)  # "drive": the cache and results on Google Drive (see the parameters cell)
 
 if not isinstance(PANELS, list) or not PANELS or not all(isinstance(p, list) and len(p) == 2 for p in PANELS):
     raise ValueError(f"PANELS must be a non-empty list of [model, layer] pairs, got {PANELS!r}")
@@ -210,9 +217,9 @@ def figure_for(name):
             _, row, col = (int(v) for v in np.unravel_index(int(p["units"][i]), p["shape"]))
             top, left, side = receptive_field(layer, row, col)
             windows.append((top, left, side, side))
-    fig = semantics.plot_top_images(x_test.cpu(), idx.cpu(), labels, windows=windows,
-                                    title=f"{name}: top-{K} test images of {len(pos)} units "
-                                          f"(rows: quantiles of purity, best first)")
+    fig = plots.units.plot_top_images(x_test.cpu(), idx.cpu(), labels, windows=windows,
+                                      title=f"{name}: top-{K} test images of {len(pos)} units "
+                                            f"(rows: quantiles of purity, best first)")
     return fig, tables.formatted(pd.DataFrame(rows).set_index("row"), "{}")
 
 

@@ -29,10 +29,13 @@
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
 # button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
@@ -57,16 +60,19 @@ IMAGENET_DIR = ""
 IMAGENET_WEIGHTS = ""
 IMAGENET_LAYER = "fc7"  # one of intriguing.imagenet.ALEXNET_LAYERS (conv layers: one unit per channel)
 IMAGENET_LIMIT = 0  # 0: every image of the folder; else an evenly spaced subsample of this size
+PERSIST = ""  # "drive": keep the trained models, attack sets and results on Google Drive (Colab)
 
 # %%
-import intriguing  # first: pins the CPU code path and threads before torch loads
+import intriguing  # noqa: F401  (first: pins the CPU code path and threads before torch loads)
 import pandas as pd
 import torch
 from IPython.display import display
 
-import intriguing.plots.directions  # chapter 2's figures
-from intriguing import imagenet, plots, runtime, semantics, tables, zoo
+from intriguing import imagenet, plots, results, runtime, semantics, stats, tables, zoo  # noqa: F401 (tables: sets pandas display options)
 from intriguing.data import load_mnist
+from intriguing.storage import persist
+
+persist(PERSIST)  # "drive": the cache and results on Google Drive (see the parameters cell)
 
 
 def check_layer_list(pairs, name):
@@ -148,13 +154,13 @@ print(f"{len(LAYERS)} layers; per layer: every usable unit and {N_DIRECTIONS} ra
 
 # %%
 layers = {f"{m} {layer}": (trained[m].model, layer) for m, layer in LAYERS}
-results = {}
+by_layer = {}
 for name, (model, layer) in layers.items():
     acts = semantics.layer_activations(model, x_test, layer)
-    results[name] = semantics.unit_vs_random(
+    by_layer[name] = semantics.unit_vs_random(
         acts, y_test, k=K, n_directions=N_DIRECTIONS, seed=SEED, features={"pixels": x_test},
         n_baseline=N_BASELINE, n_permutations=N_PERMUTATIONS, n_bootstrap=N_BOOTSTRAP, n_classes=10)
-    print(f"{name}: {results[name].exclusion_note()}")
+    print(f"{name}: {by_layer[name].exclusion_note()}")
 
 # %% [markdown]
 # ## The paper's Fig. 2, re-run
@@ -165,11 +171,11 @@ for name, (model, layer) in layers.items():
 
 # %% mystnb={"image": {"alt": "A grid of MNIST test digits in five rows of ten: the top-10 images of five of 1000 random directions in the fc1 space of the CNN, purest row at the top. The first three rows are all 7s, all 5s and all 1s, as clean as the rows of single units; the fourth is mostly 2s and the bottom row mixes 4s, 5s, 6s and a 2."}}
 fig_name = f"{FIGURE_LAYER[0]} {FIGURE_LAYER[1]}"
-fig_result = results[fig_name]
+fig_result = by_layer[fig_name]
 idx, row_labels = semantics.figure_rows(fig_result, "random", N_ROWS, score="purity")
-fig = semantics.plot_top_images(x_test.cpu(), idx.cpu(), row_labels,
-                                title=f"{fig_name}: top-{K} test images of {len(row_labels)} of "
-                                      f"{N_DIRECTIONS} random directions (rows: quantiles of purity)")
+fig = plots.units.plot_top_images(x_test.cpu(), idx.cpu(), row_labels,
+                                  title=f"{fig_name}: top-{K} test images of {len(row_labels)} of "
+                                        f"{N_DIRECTIONS} random directions (rows: quantiles of purity)")
 
 # %% [markdown]
 # **Figure 1 (the paper's Fig. 2).** Top-10 MNIST test images of random directions in the CNN's
@@ -222,7 +228,7 @@ pd.DataFrame([{"row": r, "Fig. 1 (units)": u, "Fig. 2 (random directions)": v} f
 # "difference" is units minus random directions.
 
 # %%
-summary = semantics.summary_table(results, scores=["purity", "cosine (pixels)"])
+summary = semantics.summary_table(by_layer, scores=["purity", "cosine (pixels)"])
 summary
 
 # %% [markdown]
@@ -231,7 +237,7 @@ summary
 
 # %%
 edge_rows = []
-for name, r in results.items():
+for name, r in by_layer.items():
     for score in ("purity", "cosine (pixels)"):
         c = r.comparisons[score]
         above_chance = c.mean_random - float(r.baseline.scores[score].mean())
@@ -247,7 +253,7 @@ pd.DataFrame(edge_rows).set_index(["layer", "score"])
 # %% mystnb={"image": {"alt": "Five line-plot panels, one per layer, of the share of top-10 sets at each label purity from 0.1 to 1, for units (blue), random directions (orange) and random sets of ten test images (green). In every layer the green curve peaks at purity 0.2 to 0.3, while the blue and orange curves lie close together well to the right of it."}}
 GROUPS = {"units": "units", "random": "random directions", "baseline": "random k-subsets"}
 scores = {score: {name: {GROUPS[kind]: getattr(r, kind).scores[score] for kind in GROUPS}
-                  for name, r in results.items()}
+                  for name, r in by_layer.items()}
           for score in ("purity", "cosine (pixels)")}
 fig = plots.directions.purity_histograms(scores["purity"], k=K)
 
@@ -290,7 +296,7 @@ fig = plots.directions.cosine_violins(scores["cosine (pixels)"], ylabel="pixel c
 
 # %%
 cluster_rows = []
-for name, r in results.items():
+for name, r in by_layer.items():
     model, layer = layers[name]
     shape = model.hidden(x_test[:1])[layer].shape
     if len(shape) != 4:
@@ -299,8 +305,8 @@ for name, r in results.items():
     for score in ("purity", "cosine (pixels)"):
         c = r.comparisons[score]
         channels = r.units.ids // positions
-        lo, hi = semantics.bootstrap_ci(r.units.scores[score], r.random.scores[score], n_bootstrap=N_BOOTSTRAP,
-                                        seed=SEED + semantics.SEED_OFFSETS["bootstrap"], groups_a=channels)
+        lo, hi = stats.bootstrap_ci(r.units.scores[score], r.random.scores[score], n_bootstrap=N_BOOTSTRAP,
+                                    seed=SEED + semantics.SEED_OFFSETS["bootstrap"], groups_a=channels)
         cluster_rows.append({
             "layer": name, "score": score, "units (channels)": f"{c.n_units} ({len(torch.unique(channels))})",
             "difference": f"{c.difference:+.3f}",
@@ -445,10 +451,8 @@ else:
 # *not reproduced* otherwise.
 
 # %%
-from intriguing.results import record, row
-
 summary_rows = []
-for name, r in results.items():
+for name, r in by_layer.items():
     if name not in {f"{m} {layer}" for m, layer in LAYERS}:
         continue  # channel-max views are a robustness check, not separate claims
     c = r.comparisons["purity"]
@@ -459,11 +463,11 @@ for name, r in results.items():
         verdict = "partly"
     else:
         verdict = "not reproduced"
-    summary_rows.append(row(
+    summary_rows.append(results.row(
         "Sec. 3: random directions are as semantically coherent as single units",
         f"{name}: top-10 label purity, units vs random directions", "no number (judged by eye)",
         f"{c.mean_units:.3f} vs {c.mean_random:.3f} (difference {c.difference:+.3f} "
         f"[{c.ci_low:+.3f}, {c.ci_high:+.3f}])", verdict,
         f"random directions {lead:+.3f} above chance; units' edge {c.difference:+.3f}"))
-record("02_random_directions", "Random directions", summary_rows)
+results.record("02_random_directions", "Random directions", summary_rows)
 pd.DataFrame(summary_rows).set_index("quantity")[["ours", "verdict"]]

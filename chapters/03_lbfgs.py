@@ -29,10 +29,13 @@
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
 # button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
@@ -52,9 +55,10 @@ NOISE_STD = 1.0  # standard deviation of the Gaussian noise of Fig. 7
 SEED = 0  # seed of the displayed sample and of the noise
 DEVICE = "auto"  # "auto": CUDA when present, else CPU
 PROGRESS = False  # progress bars while a zoo model trains (keep False for executed, checked notebooks)
+PERSIST = ""  # "drive": keep the trained models, attack sets and results on Google Drive (Colab)
 
 # %%
-import intriguing  # first: pins the CPU code path and threads before torch loads
+import intriguing  # noqa: F401  (first: pins the CPU code path and threads before torch loads)
 import math
 
 import numpy as np
@@ -64,6 +68,9 @@ import torch
 from intriguing import adversarial, attacks, noise, paper, params, plots, results, runtime, stats, tables, zoo
 from intriguing.data import load_mnist
 from intriguing.training import predict
+from intriguing.storage import persist
+
+persist(PERSIST)  # "drive": the cache and results on Google Drive (see the parameters cell)
 
 MODELS = zoo.check_names(MODELS)
 FIG7_MODELS = zoo.check_names(FIG7_MODELS)

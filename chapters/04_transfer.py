@@ -30,10 +30,13 @@
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
 # button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
@@ -58,9 +61,10 @@ AMPLIFY_TO = 0.1  # RMS the perturbations are rescaled to in Table 4's "amplifie
 SEED = 0  # seed of the Gaussian noise
 DEVICE = "auto"  # "auto": CUDA when present, else CPU
 PROGRESS = False  # progress bars while a zoo model trains (keep False for executed, checked notebooks)
+PERSIST = ""  # "drive": keep the trained models, attack sets and results on Google Drive (Colab)
 
 # %%
-import intriguing  # first: pins the CPU code path and threads before torch loads
+import intriguing  # noqa: F401  (first: pins the CPU code path and threads before torch loads)
 import math
 import re
 
@@ -68,9 +72,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-import intriguing.plots.transfer
 from intriguing import adversarial, paper, params, plots, results, runtime, tables, transfer, zoo
 from intriguing.data import load_mnist
+from intriguing.storage import persist
+
+persist(PERSIST)  # "drive": the cache and results on Google Drive (see the parameters cell)
 
 TABLE2_MODELS = zoo.check_names(TABLE2_MODELS)
 TABLE3_MODELS = zoo.check_names(TABLE3_MODELS)
@@ -185,8 +191,8 @@ clean4 = {"no distortion": {"images": x4, "labels": y4, "originals": x4, "distor
 def table4_sets(clip: bool, shrink: bool = True) -> dict[str, dict]:
     """Table 4's rows in the paper's order (adversarial, first noise, amplified, other noise), for one
     reading of clipping (applied to the noise and to the amplified images alike)."""
-    noise = {noise_label[s]: transfer.gaussian_noise_set(x4, y4, s, seed=SEED, clip=clip) for s in TABLE4_NOISE}
-    (first, first_set), *rest = list(noise.items())
+    noise_sets = {noise_label[s]: transfer.gaussian_noise_set(x4, y4, s, seed=SEED, clip=clip) for s in TABLE4_NOISE}
+    (first, first_set), *rest = list(noise_sets.items())
     return {**{adv_label[m]: adv_test[m] for m in TABLE3_MODELS}, first: first_set,
             **{amp_label[m]: transfer.amplified_set(adv_test[m], AMPLIFY_TO, clip=clip, shrink=shrink)
                for m in TABLE3_MODELS},

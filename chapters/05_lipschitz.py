@@ -32,10 +32,13 @@
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
 # button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
@@ -57,9 +60,10 @@ N_PREFIX = 100  # test images for the layer-by-layer estimate in the figure (pow
 N_IMAGES = 1000
 DEVICE = "auto"  # "auto": CUDA when present, else CPU
 PROGRESS = False  # progress bars while a zoo model trains (keep False for executed, checked notebooks)
+PERSIST = ""  # "drive": keep the trained models, attack sets and results on Google Drive (Colab)
 
 # %%
-import intriguing  # first: pins the CPU code path and threads before torch loads
+import intriguing  # noqa: F401  (first: pins the CPU code path and threads before torch loads)
 import math
 import sys
 
@@ -68,8 +72,10 @@ import torch
 from torch import nn
 
 from intriguing import adversarial, alexnet, lipschitz, paper, params, plots, runtime, tables, zoo
-import intriguing.plots.lipschitz
 from intriguing.data import load_mnist
+from intriguing.storage import persist
+
+persist(PERSIST)  # "drive": the cache and results on Google Drive (see the parameters cell)
 
 if ALEXNET_WEIGHTS not in ("auto", "torchvision", "standin"):
     raise ValueError(f"ALEXNET_WEIGHTS must be 'auto', 'torchvision' or 'standin', got {ALEXNET_WEIGHTS!r}")
@@ -238,7 +244,7 @@ weight_rows = [r for r in alex.rows if r.kind in ("conv", "linear")]
 if len(weight_rows) != len(paper.TABLE5):
     raise ValueError(f"expected {len(paper.TABLE5)} conv and linear layers, found {len(weight_rows)}")
 rows, real_norms = [], {}
-for (p_name, p_size, p_stride, p_bound), r in zip(paper.TABLE5, weight_rows):
+for (p_name, p_size, _p_stride, p_bound), r in zip(paper.TABLE5, weight_rows):
     if r.kind == "conv":
         m = modules[r.name]
         op = lipschitz.conv_operator(m.weight.detach(), m.stride, m.padding, dilation=m.dilation, groups=m.groups)
@@ -396,7 +402,7 @@ prefix = {}
 for name in deep:
     layers = lipschitz.network_layers(trained[name].model)
     points = []
-    for k, (row, (_, layer)) in enumerate(zip(bounds[name].rows, layers), start=1):
+    for k, (row, _layer) in enumerate(zip(bounds[name].rows, layers), start=1):
         if row.kind == "reshape":
             continue
         head = nn.Sequential(*[m for _, m in layers[:k]], nn.Flatten())
@@ -459,11 +465,11 @@ for name in [m for m in zoo.TABLE1 if m in trained]:
         logits = trained[name].model(x_train[idx]).double()
     nb = bounds[name]
     targets = adv["targets"].to(device)
-    cert = lipschitz.rms_distortion(lipschitz.certified_radius(logits, nb.product, target=targets)).cpu()
+    cert = lipschitz.rms_from_l2(lipschitz.certified_radius(logits, nb.product, target=targets)).cpu()
     last = [r for r in nb.rows if r.kind == "linear"][-1]
     features = math.prod(r.bound for r in nb.rows if r.index < last.index)
     last_w = lipschitz.network_layers(trained[name].model)[last.index][1].weight
-    sharp = lipschitz.rms_distortion(
+    sharp = lipschitz.rms_from_l2(
         lipschitz.certified_radius_pairwise(logits, last_w, features, target=targets)).cpu()
     found = adv["distortion"].double()
     ok = adv["success"]

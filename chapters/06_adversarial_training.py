@@ -30,10 +30,13 @@
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
 # button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
@@ -64,19 +67,22 @@ DROPOUT_HIDDEN = 0.5
 # FC100-100-10's adversarial examples of the same images are transferred. GPU scale: 10000.
 N_EVAL = 1000
 DEVICE = "auto"  # "auto": CUDA when present, else CPU
+PERSIST = ""  # "drive": keep the trained models, attack sets and results on Google Drive (Colab)
 
 # %%
-import intriguing  # first: pins the CPU code path and threads before torch loads
+import intriguing  # noqa: F401  (first: pins the CPU code path and threads before torch loads)
 import dataclasses
 
 import pandas as pd
 import torch
 
-import intriguing.plots.training
 from intriguing import adversarial, attacks, paper, params, plots, results, runtime, stats, tables, zoo
 from intriguing import adversarial_training as at
 from intriguing.data import load_mnist
 from intriguing.training import TrainConfig
+from intriguing.storage import persist
+
+persist(PERSIST)  # "drive": the cache and results on Google Drive (see the parameters cell)
 
 for name, value in {"EPOCHS": EPOCHS, "BATCH_SIZE": BATCH_SIZE, "REFRESH_EVERY": REFRESH_EVERY,
                     "POOL_SEARCH_STEPS": POOL_SEARCH_STEPS}.items():

@@ -20,29 +20,39 @@
 # paper's within that rule, *partly* where the claim holds but the number differs, *not
 # reproduced* where the claim does not hold for our models, and *beyond the paper* for
 # measurements the paper did not make. Follow a chapter's link for the method and the caveats.
+#
+# On a fresh Colab runtime, where no chapter has run yet, a chapter's results are shown as
+# committed at the git commit this notebook's package was installed from (fetched from GitHub, and
+# labelled "as committed at ..."); results a chapter computed in the runtime are labelled "computed
+# in this runtime".
 
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
 # button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "intriguing @ git+https://github.com/intriguing-book/intriguing@main"], check=True)
 
 # %% tags=["parameters"]
 CHAPTERS = []  # names like "00_zoo" to show only some chapters; empty: all
+PERSIST = ""  # "drive": read the results the chapters kept on Google Drive (Colab; their PERSIST = "drive")
 
 # %% tags=["hide-input"]
 import intriguing  # noqa: F401  (pins the CPU code path before torch loads)
 import pandas as pd
 from IPython.display import Markdown, display
-from intriguing import results, tables
+from intriguing import results, storage, tables
 
-recorded = [r for r in results.load_all() if not CHAPTERS or r["chapter"] in CHAPTERS]
-if not recorded:
-    raise ValueError("no recorded results: execute the chapters first (tools/execute_chapters.py)")
+storage.persist(PERSIST)
+recorded, notes = results.for_page(CHAPTERS)
+for note in notes:
+    print(note)
 counts = pd.Series([row["verdict"] for r in recorded for row in r["rows"]]).value_counts()
 print(f"{sum(len(r['rows']) for r in recorded)} results from {len(recorded)} chapters: "
       + ", ".join(f"{counts.get(v, 0)} {v}" for v in results.VERDICTS))
@@ -50,6 +60,8 @@ print(f"{sum(len(r['rows']) for r in recorded)} results from {len(recorded)} cha
 # %% tags=["hide-input"]
 for r in recorded:
     display(Markdown(f"### [{r['title']}]({r['chapter']}.html)"))
+    if r["shown_from"]:
+        display(Markdown(f"*{r['shown_from']}*"))
     for claim, rows in pd.DataFrame(r["rows"]).groupby("claim", sort=False):
         display(Markdown(f"*{claim}*"))
         display(tables.formatted(rows[["quantity", "paper", "ours", "verdict", "why"]].set_index("quantity"), "{}"))

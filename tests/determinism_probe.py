@@ -16,7 +16,7 @@ if "--torch-first" in sys.argv:
 import warnings
 
 warnings.simplefilter("ignore")
-import intriguing  # noqa: E402
+import intriguing  # noqa: E402, F401  (pins the code path)
 import torch  # noqa: E402
 from intriguing import models, runtime, training  # noqa: E402
 from intriguing.data import load_mnist  # noqa: E402

@@ -125,8 +125,14 @@ def test_activations_and_above_compose_to_the_model(small):
 
 
 def test_bad_settings_raise():
-    with pytest.raises(ValueError, match="mix"):
+    with pytest.raises(ValueError, match=r"PoolConfig\.mix must be a finite number >= 0 and < 1, got 1\.0"):
         at.PoolConfig(mix=1.0)
+    with pytest.raises(ValueError, match=r"PoolConfig\.refresh_fraction must be a finite number >= 0 and <= 1"):
+        at.PoolConfig(refresh_fraction=1.5)
+    with pytest.raises(ValueError, match=r"PoolConfig\.refresh_every must be a positive integer, got 0"):
+        at.PoolConfig(refresh_every=0)
+    with pytest.raises(ValueError, match=r"PoolConfig\.size must be an integer >= 0, got -1"):
+        at.PoolConfig(size=-1)
     with pytest.raises(ValueError, match="layers"):
         at.PoolConfig(layers=(0, 0))
     with pytest.raises(ValueError, match="layer 3"):
@@ -148,3 +154,10 @@ def test_dropout_changes_training_but_not_the_batch_order(small):
     assert not torch.equal(a.layers[0].weight, c.layers[0].weight)
     assert dataclasses.replace(at.PoolConfig(), size=0).extra_per_batch(100) == 0
     assert at.PoolConfig(mix=0.5).extra_per_batch(100) == 100
+
+
+def test_variant_key_covers_the_recipe_the_device_and_the_code(mnist):
+    base = at.variant_key(at.Variant("a", _cfg()), mnist, torch.device("cpu"))
+    assert {"variant", "data", "split_seed", "device", "torch", "code"} <= set(base)
+    assert base != at.variant_key(at.Variant("a", _cfg(seed=4)), mnist, torch.device("cpu"))
+    assert base != at.variant_key(at.Variant("a", _cfg()), mnist, torch.device("cuda"))

@@ -84,7 +84,8 @@ def test_compact_inverse_hessian_equals_two_loop_recursion():
     torch.manual_seed(0)
     B, M, m = 4, 5, 12
     P = torch.zeros(B, 2 * M, m, dtype=torch.float64)
-    head, nhist, gamma = torch.zeros(B, dtype=torch.long), torch.tensor([0, 2, 5, 5]), torch.ones(B, dtype=torch.float64)
+    head, nhist = torch.zeros(B, dtype=torch.long), torch.tensor([0, 2, 5, 5])
+    gamma = torch.ones(B, dtype=torch.float64)
     newest_first = []
     for b, k in enumerate([0, 2, 5, 8]):  # the last image wraps around its ring of slots
         pairs = []
@@ -183,7 +184,8 @@ def test_search_over_c_brackets_then_bisects_in_log_space():
     c = torch.tensor([1.0, 1.0], dtype=torch.float64)
     lo, hi = torch.zeros_like(c), torch.full_like(c, math.inf)
     c, lo, hi = attacks.next_c(c, lo, hi, torch.tensor([True, False]), 10.0)
-    torch.testing.assert_close(c, torch.tensor([10.0, 0.1], dtype=torch.float64))  # success: larger c (smaller r); failure: smaller
+    # success: a larger c (a smaller r); failure: a smaller one
+    torch.testing.assert_close(c, torch.tensor([10.0, 0.1], dtype=torch.float64))
     c, lo, hi = attacks.next_c(c, lo, hi, torch.tensor([False, True]), 10.0)
     torch.testing.assert_close(c, torch.tensor([math.sqrt(10.0), math.sqrt(0.1)], dtype=torch.float64))
     assert lo.tolist() == [1.0, 0.1] and hi.tolist() == [10.0, 1.0]

@@ -155,6 +155,8 @@ def test_book_builds_strictly(built_book: Path):
     for page in PAGES:
         assert (built_book / f"{page}.html").is_file(), f"{page}.html was not built"
     assert (built_book / "_static" / "mathjax" / "es5" / "tex-chtml.js").is_file()
+    page = (built_book / f"{PAGES[-1]}.html").read_text()
+    assert re.search(r"Built from (git ref|an unknown)", page), "no version footer (tools/build_info.py)"
 
 
 # --------------------------------------------------------------------------- (c) pages in a browser

@@ -12,6 +12,7 @@ from torch import nn
 
 from intriguing import lipschitz as L
 from intriguing.alexnet import load_alexnet, paper_alexnet, torchvision_alexnet
+from intriguing.lipschitz.norms import _pair
 from intriguing.runtime import seeded
 
 D64 = torch.float64
@@ -31,7 +32,7 @@ def _rand(*shape, seed=0):
 )
 def test_fourier_equals_dense_svd_circular_stride1(d, c, k, grid):
     w = _rand(d, c, k, k, seed=d * 100 + k)
-    n = L._pair(grid, "grid")
+    n = _pair(grid, "grid")
     exact = L.dense_operator_norm(L.conv_operator(w, 1, circular=True), (c, *n), like=w)
     assert torch.allclose(L.conv_fourier_norm(w, grid), exact, rtol=1e-10)
 
@@ -42,12 +43,12 @@ def test_fourier_equals_dense_svd_circular_stride1(d, c, k, grid):
 )
 def test_fourier_strided_matches_bruteforce(d, c, k, grid, stride):
     w = _rand(d, c, k, k, seed=k + 7)
-    n = L._pair(grid, "grid")
+    n = _pair(grid, "grid")
     exact = L.dense_operator_norm(L.conv_operator(w, stride, circular=True), (c, *n), like=w)
     got = L.conv_fourier_norm(w, grid, stride)
     assert torch.allclose(got, exact, rtol=1e-10)
     # the printed Δ^-2 would be wrong by a factor Δ: make sure the test would see it
-    s = math.prod(L._pair(stride, "stride"))
+    s = math.prod(_pair(stride, "stride"))
     assert not torch.allclose(got / math.sqrt(s), exact, rtol=1e-3)
 
 
@@ -356,7 +357,7 @@ def test_certified_radius_is_tight_for_two_class_linear_model():
         assert bool(torch.all((zz.argmax(1) != pred) == flips))
     # a radius twice as large (e.g. forgetting the √2, or using L instead of √2·L) would be violated here
     assert torch.all(2 * radius > exact_flip)
-    assert torch.allclose(L.rms_distortion(radius), radius / 28)
+    assert torch.allclose(L.rms_from_l2(radius), radius / 28)
 
 
 def test_certified_radius_never_above_a_found_flip():

@@ -40,3 +40,13 @@ def test_bad_architecture():
         models.build("resnet")
     with pytest.raises(ValueError, match="positive widths"):
         models.build("mlp", (784, -5, 10))
+
+
+def test_restore_rebuilds_a_frozen_eval_model_with_the_same_weights():
+    trained = models.build("mlp", (784, 20, 10))
+    state = {k: v.clone() for k, v in trained.state_dict().items()}
+    again = models.restore("mlp", (784, 20, 10), state, "cpu")
+    assert not again.training and not any(p.requires_grad for p in again.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(trained.state_dict().values(), again.state_dict().values()))
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        models.restore("mlp", (784, 30, 10), state, "cpu")

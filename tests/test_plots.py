@@ -1,5 +1,8 @@
 """The book's shared figure helpers: every figure fits the text column (plots.WIDTH)."""
 
+import subprocess
+import sys
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -43,3 +46,27 @@ def test_image_grid_rejects_labels_that_do_not_match():
 def test_style_is_applied_on_import():
     assert matplotlib.rcParams["figure.dpi"] == 100
     assert min(matplotlib.rcParams[k] for k in ("font.size", "legend.fontsize")) >= plots.MIN_FONT
+
+
+@pytest.mark.parametrize("first", ["intriguing.plots", "intriguing.plots.units", "intriguing.plots._layout",
+                                   "intriguing.plots.lipschitz"])
+def test_the_package_brings_its_topic_modules_whatever_is_imported_first(first):
+    """``from intriguing import plots`` is enough for ``plots.transfer.X``, and no import order forms a cycle."""
+    code = (f"import {first}\nfrom intriguing import plots\n"
+            "for m in ('directions', 'lipschitz', 'training', 'transfer', 'units', '_layout'):\n"
+            "    assert hasattr(plots, m), m\n"
+            "plots.transfer.rate_heatmaps, plots.units.plot_top_images, plots._layout.legend_below\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_bare_axes_and_label_column():
+    fig, ax = plt.subplots()
+    assert plots._bare(ax) is ax
+    assert not ax.get_xticks().size and not ax.get_yticks().size
+    assert not any(s.get_visible() for s in ax.spines.values())
+    assert plots._label_width(None, 9, gap=0.15) == plots._label_width([], 9, gap=0.15) == 0.0
+    width = plots._label_width(["short", "a much longer label"], 9, gap=0.1)
+    assert width == round(width, 1) and width >= plots.text_width("a much longer label", 9) + 0.1
+    assert plots._label_width(["a much longer label"], 9, gap=0.1) == width  # the widest decides
+    plt.close(fig)

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-import intriguing.plots.training
 from intriguing import plots
 
 

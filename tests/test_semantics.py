@@ -1,15 +1,17 @@
-"""Tests of intriguing.semantics (units vs random directions) and its ImageNet path intriguing.imagenet."""
+"""Tests of intriguing.semantics (units vs random directions), its ImageNet path intriguing.imagenet and
+the figures of chapters 1-2 (intriguing.plots.units, intriguing.plots.directions).
+
+The two-sample statistics behind the comparisons are tested in test_stats_noise.py."""
 
 import intriguing  # noqa: F401  (pins the CPU code path before torch)
 
 import itertools
-import urllib.error
 
 import numpy as np
 import pytest
 import torch
 
-from intriguing import imagenet, models, semantics as S
+from intriguing import imagenet, models, plots, semantics as S
 
 
 @pytest.fixture(autouse=True)
@@ -191,22 +193,6 @@ def test_statistics_find_nothing_in_rotation_invariant_gaussian_activations():
     assert max(abs(r) for r in rs) < 0.3, rs
 
 
-def test_cluster_bootstrap_counts_groups_not_units():
-    rng = np.random.default_rng(2)
-    group_values = rng.normal(0, 1, 20)
-    a = np.repeat(group_values, 50)  # 20 groups of 50 identical (perfectly correlated) scores
-    groups = np.repeat(np.arange(20), 50)
-    b = rng.normal(0, 1, 1000)
-    lo, hi = S.bootstrap_ci(a, b, n_bootstrap=1000, seed=0)
-    glo, ghi = S.bootstrap_ci(a, b, n_bootstrap=1000, seed=0, groups_a=groups)
-    assert ghi - glo > 3 * (hi - lo)  # 20 independent values, not 1000
-    assert glo < a.mean() - b.mean() < ghi
-    ilo, ihi = S.bootstrap_ci(group_values, b, n_bootstrap=1000, seed=0)
-    assert ghi - glo == pytest.approx(ihi - ilo, rel=0.25)
-    with pytest.raises(ValueError, match="one group id per score"):
-        S.bootstrap_ci(a, b, groups_a=groups[:-1])
-
-
 def test_pooled_view_scores_channels_and_random_channel_mixtures():
     g = torch.Generator().manual_seed(4)
     maps = torch.randn(60, 5, 3, 3, generator=g).relu()
@@ -227,49 +213,6 @@ def test_pooled_view_scores_channels_and_random_channel_mixtures():
         S.unit_vs_random(maps.flatten(1), labels, pool="max")
     with pytest.raises(ValueError, match=r"\[D, 5\]"):
         S.pooled_projections(maps, torch.ones(2, 4))
-
-
-def test_format_p_prints_what_the_permutations_determine():
-    assert S.format_p(1 / 10_001, 10_000) == "< 1e-4"  # no permutation reached the observed difference
-    assert S.format_p(1 / 2001, 2000) == "< 5e-4"
-    assert S.format_p(440 / 10_001, 10_000) == "0.044"
-    assert S.format_p(1.0, 100) == "1"
-    for bad_p, bad_n in [(0.0, 100), (1.5, 100), (0.5, 0)]:
-        with pytest.raises(ValueError):
-            S.format_p(bad_p, bad_n)
-    c = S.compare_scores(np.arange(10.0) + 100, np.arange(20.0), n_permutations=500, n_bootstrap=50)
-    assert "permutation p < 2e-3" in c.summary()
-
-
-def test_permutation_test_agrees_with_scipy():
-    from scipy.stats import permutation_test
-
-    rng = np.random.default_rng(0)
-    a, b = rng.normal(0.3, 1, 60), rng.normal(0, 1, 80)
-    ours = S.permutation_test(a, b, n_permutations=4000, seed=1)
-    ref = permutation_test((a, b), lambda x, y: x.mean() - y.mean(), n_resamples=4000, alternative="two-sided",
-                           random_state=2).pvalue
-    assert abs(ours - ref) < 0.03
-    # zero observed difference: every permutation reaches it
-    assert S.permutation_test(a, a.copy(), n_permutations=500, seed=0) == 1.0
-    assert S.permutation_test(a, b, n_permutations=500, seed=7) == S.permutation_test(a, b, n_permutations=500, seed=7)
-
-
-def test_rank_biserial_and_bootstrap():
-    rng = np.random.default_rng(1)
-    a, b = rng.normal(1, 1, 40), rng.normal(0, 1, 50)
-    u, p, r = S.rank_biserial(a, b)
-    brute = np.mean([np.sign(x - y) for x in a for y in b])
-    assert r == pytest.approx(brute)
-    assert S.rank_biserial(b, a)[2] == pytest.approx(-r)
-    assert S.rank_biserial([1.0, 2.0], [3.0, 4.0])[2] == -1.0
-    lo, hi = S.bootstrap_ci(a, b, n_bootstrap=2000, seed=0)
-    assert lo < a.mean() - b.mean() < hi
-    big_a, big_b = rng.normal(1, 1, 4000), rng.normal(0, 1, 4000)
-    lo, hi = S.bootstrap_ci(big_a, big_b, n_bootstrap=300, seed=0)
-    assert lo < 1.0 < hi and hi - lo < 0.15
-    with pytest.raises(ValueError, match="at least 2"):
-        S.compare_scores([1.0], [1.0, 2.0])
 
 
 # ------------------------------------------------------------------ activations, selection rules, figures
@@ -340,12 +283,12 @@ def test_unit_vs_random_result_and_figure():
     assert idx_v.shape == (3, 10)
     idx_r, labels_r = S.figure_rows(r, "random", 4, rule="first")
     assert torch.equal(idx_r, r.random.indices[:4]) and labels_r[0].startswith("direction 0")
-    fig = S.plot_top_images(pixels, idx, row_labels, title="units")
+    fig = plots.units.plot_top_images(pixels, idx, row_labels, title="units")
     assert isinstance(fig, Figure) and len(fig.axes) == 40
     assert fig.axes[0].get_ylabel() == row_labels[0]
     assert fig.axes[0].images[0].get_array().shape == (28, 28)
     with pytest.raises(ValueError, match="row labels"):
-        S.plot_top_images(pixels, idx, row_labels[:2])
+        plots.units.plot_top_images(pixels, idx, row_labels[:2])
 
 
 # ------------------------------------------------------------------ the ImageNet path
@@ -362,8 +305,10 @@ def _write_images(folder, n, seed, size=(40, 36)):
 
 @pytest.fixture(scope="module")
 def alexnet_random():
+    from intriguing.alexnet import torchvision_alexnet
+
     torch.manual_seed(0)
-    return imagenet.pretrained_alexnet(pretrained=False, device="cpu")
+    return torchvision_alexnet(pretrained=False, device="cpu")
 
 
 def test_imagenet_path_end_to_end(tmp_path, alexnet_random):
@@ -391,7 +336,7 @@ def test_imagenet_path_end_to_end(tmp_path, alexnet_random):
     shown = images.display(0)
     assert shown.shape == (3, 64, 64) and 0 <= shown.min() and shown.max() <= 1
     idx, labels = S.figure_rows(r, "unit", 2)
-    fig = S.plot_top_images(images.display, idx, labels)
+    fig = plots.units.plot_top_images(images.display, idx, labels)
     assert isinstance(fig, Figure) and len(fig.axes) == 6
     assert fig.axes[0].images[0].get_array().shape == (64, 64, 3)
     conv = imagenet.imagenet_activations(m, images, "conv5", reduce="max")[0]
@@ -433,7 +378,7 @@ def test_imagenet_flat_folder_has_no_labels(tmp_path, alexnet_random):
     assert len(imagenet.ImageSet(tmp_path, image_size=64, limit=3)) == 3
 
 
-def test_imagenet_errors_say_what_to_supply(tmp_path, monkeypatch):
+def test_imagenet_errors_say_what_to_supply(tmp_path):
     with pytest.raises(imagenet.ImageNetSetupError, match="does not exist.*ImageFolder layout"):
         imagenet.list_images(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
@@ -445,18 +390,7 @@ def test_imagenet_errors_say_what_to_supply(tmp_path, monkeypatch):
         imagenet.ImageSet(tmp_path / "text")
     with pytest.raises(ValueError, match="layer 'fc9'"):
         imagenet.layer_module(torch.nn.Sequential(torch.nn.Linear(2, 2)), "fc9")
-
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("no network")
-
-    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
-    with pytest.raises(imagenet.ImageNetSetupError, match="(?s)could not be loaded.*alexnet-owt.*weights_path"):
-        imagenet.pretrained_alexnet(device="cpu")
-    with pytest.raises(imagenet.ImageNetSetupError, match="does not exist"):
-        imagenet.pretrained_alexnet(weights_path=tmp_path / "nope.pth", device="cpu")
-    torch.save({"foo": torch.zeros(1)}, tmp_path / "wrong.pth")
-    with pytest.raises(imagenet.ImageNetSetupError, match="do not fit"):
-        imagenet.pretrained_alexnet(weights_path=tmp_path / "wrong.pth", device="cpu")
+    # the AlexNet weights' own errors: tests/test_imagenet_route.py (intriguing.alexnet loads them)
 
 
 # ------------------------------------------------------------------ figures fit the book's column
@@ -471,14 +405,12 @@ def _font_sizes(fig) -> list[float]:
 def test_plot_top_images_fits_the_column_and_outlines_windows():
     from matplotlib.patches import Rectangle
 
-    from intriguing import plots
-
     pixels = torch.rand(60, 784, generator=torch.Generator().manual_seed(0))
     idx = torch.arange(50).reshape(5, 10)
     labels = [f"ch {c} @ (0, 2)\n8: 7/10" for c in range(5)]
     title = "CNN conv2: top-10 test images of 5 units (rows: quantiles of purity, best first) " * 2
     windows = [(0, 4, 16, 16), None, (8, 8, 16, 16), None, None]
-    fig = S.plot_top_images(pixels, idx, labels, title=title, windows=windows, cell=2.0)
+    fig = plots.units.plot_top_images(pixels, idx, labels, title=title, windows=windows, cell=2.0)
     assert fig.get_size_inches()[0] <= plots.WIDTH + 1e-9
     assert plots.png_width(fig) <= plots.COLUMN_PX
     assert min(_font_sizes(fig)) >= plots.MIN_FONT
@@ -492,12 +424,12 @@ def test_plot_top_images_fits_the_column_and_outlines_windows():
     assert pos[0].y0 > pos[10].y0 and pos[0].x0 < pos[1].x0
     assert len({round(p.width, 9) for p in pos}) == 1
     # a small grid keeps the requested cell size
-    small = S.plot_top_images(pixels, idx[:2, :3], cell=0.5)
+    small = plots.units.plot_top_images(pixels, idx[:2, :3], cell=0.5)
     assert abs(small.axes[0].get_position().width * small.get_size_inches()[0] - 0.5) < 1e-9
     with pytest.raises(ValueError, match="windows"):
-        S.plot_top_images(pixels, idx, labels, windows=windows[:2])
+        plots.units.plot_top_images(pixels, idx, labels, windows=windows[:2])
     with pytest.raises(ValueError, match="fewer images per row"):
-        S.plot_top_images(pixels, torch.zeros(1, 40, dtype=torch.long), ["a label"])
+        plots.units.plot_top_images(pixels, torch.zeros(1, 40, dtype=torch.long), ["a label"])
 
 
 def _direction_scores(layers: int, seed: int = 0) -> dict:
@@ -509,8 +441,6 @@ def _direction_scores(layers: int, seed: int = 0) -> dict:
 @pytest.mark.parametrize("layers", [5, 6])
 def test_purity_histograms_one_panel_per_layer_within_the_column(layers):
     import intriguing.plots.directions as D
-    from intriguing import plots
-
     scores = _direction_scores(layers)
     fig = D.purity_histograms(scores, k=10)
     used = [ax for ax in fig.axes if ax.axison]
@@ -530,8 +460,6 @@ def test_purity_histograms_one_panel_per_layer_within_the_column(layers):
 
 def test_cosine_violins_and_bad_input():
     import intriguing.plots.directions as D
-    from intriguing import plots
-
     rng = np.random.default_rng(1)
     scores = {f"model {i}": {"units": rng.normal(0.3, 0.1, 50), "random directions": torch.randn(80) * 0.1 + 0.3,
                              "random k-subsets": rng.normal(0, 0.02, 80)} for i in range(5)}

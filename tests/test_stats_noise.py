@@ -1,4 +1,5 @@
-"""Confidence intervals (intriguing.stats), Gaussian noise (intriguing.noise) and the chapter 3 figure helpers."""
+"""Statistics (intriguing.stats: intervals and two-sample tests), Gaussian noise (intriguing.noise) and the
+chapter 3 figure helpers."""
 
 import math
 
@@ -6,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np
 import pytest
 import torch
 
@@ -47,6 +49,66 @@ def test_wilson_interval_known_values_and_edges():
         stats.wilson_interval(3, 2)
     with pytest.raises(ValueError):
         stats.wilson_interval(1, 10, level=95)
+
+
+def test_cluster_bootstrap_counts_groups_not_units():
+    rng = np.random.default_rng(2)
+    group_values = rng.normal(0, 1, 20)
+    a = np.repeat(group_values, 50)  # 20 groups of 50 identical (perfectly correlated) scores
+    groups = np.repeat(np.arange(20), 50)
+    b = rng.normal(0, 1, 1000)
+    lo, hi = stats.bootstrap_ci(a, b, n_bootstrap=1000, seed=0)
+    glo, ghi = stats.bootstrap_ci(a, b, n_bootstrap=1000, seed=0, groups_a=groups)
+    assert ghi - glo > 3 * (hi - lo)  # 20 independent values, not 1000
+    assert glo < a.mean() - b.mean() < ghi
+    ilo, ihi = stats.bootstrap_ci(group_values, b, n_bootstrap=1000, seed=0)
+    assert ghi - glo == pytest.approx(ihi - ilo, rel=0.25)
+    with pytest.raises(ValueError, match="one group id per score"):
+        stats.bootstrap_ci(a, b, groups_a=groups[:-1])
+
+
+def test_format_p_prints_what_the_permutations_determine():
+    assert stats.format_p(1 / 10_001, 10_000) == "< 1e-4"  # no permutation reached the observed difference
+    assert stats.format_p(1 / 2001, 2000) == "< 5e-4"
+    assert stats.format_p(440 / 10_001, 10_000) == "0.044"
+    assert stats.format_p(1.0, 100) == "1"
+    for bad_p, bad_n in [(0.0, 100), (1.5, 100), (0.5, 0)]:
+        with pytest.raises(ValueError):
+            stats.format_p(bad_p, bad_n)
+    c = stats.compare_scores(np.arange(10.0) + 100, np.arange(20.0), n_permutations=500, n_bootstrap=50)
+    assert "permutation p < 2e-3" in c.summary()
+
+
+def test_permutation_test_agrees_with_scipy():
+    from scipy.stats import permutation_test
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.3, 1, 60), rng.normal(0, 1, 80)
+    ours = stats.permutation_test(a, b, n_permutations=4000, seed=1)
+    ref = permutation_test((a, b), lambda x, y: x.mean() - y.mean(), n_resamples=4000, alternative="two-sided",
+                           random_state=2).pvalue
+    assert abs(ours - ref) < 0.03
+    # zero observed difference: every permutation reaches it
+    assert stats.permutation_test(a, a.copy(), n_permutations=500, seed=0) == 1.0
+    once = stats.permutation_test(a, b, n_permutations=500, seed=7)
+    assert once == stats.permutation_test(a, b, n_permutations=500, seed=7)
+
+
+def test_rank_biserial_and_bootstrap():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(1, 1, 40), rng.normal(0, 1, 50)
+    u, p, r = stats.rank_biserial(a, b)
+    brute = np.mean([np.sign(x - y) for x in a for y in b])
+    assert r == pytest.approx(brute)
+    assert stats.rank_biserial(b, a)[2] == pytest.approx(-r)
+    assert stats.rank_biserial([1.0, 2.0], [3.0, 4.0])[2] == -1.0
+    lo, hi = stats.bootstrap_ci(a, b, n_bootstrap=2000, seed=0)
+    assert lo < a.mean() - b.mean() < hi
+    big_a, big_b = rng.normal(1, 1, 4000), rng.normal(0, 1, 4000)
+    lo, hi = stats.bootstrap_ci(big_a, big_b, n_bootstrap=300, seed=0)
+    assert lo < 1.0 < hi and hi - lo < 0.15
+    with pytest.raises(ValueError, match="at least 2"):
+        stats.compare_scores([1.0], [1.0, 2.0])
 
 
 def test_gaussian_noise_seeded_clipped_and_unclipped():

@@ -254,25 +254,25 @@ def test_zero_perturbation_is_left_unchanged_and_sets_carry_the_new_distortion(a
 # confidence intervals
 
 
-def test_wilson_interval_known_values_and_edges():
-    lo, hi = transfer.wilson_interval(torch.tensor([0, 5, 10]), torch.tensor([10, 10, 10]))
+def test_wilson_intervals_known_values_and_edges():
+    lo, hi = transfer.wilson_intervals(torch.tensor([0, 5, 10]), torch.tensor([10, 10, 10]))
     z2 = 1.959963984540054 ** 2
     assert lo[0] == 0 and hi[0] == pytest.approx(z2 / (10 + z2))  # 0 errors: not the empty interval
     assert (lo[1], hi[1]) == (pytest.approx(0.236593, abs=1e-6), pytest.approx(0.763407, abs=1e-6))
     assert hi[2] == 1 and lo[2] == pytest.approx(10 / (10 + z2))
-    lo, hi = transfer.wilson_interval(torch.tensor([0]), torch.tensor([0]))
+    lo, hi = transfer.wilson_intervals(torch.tensor([0]), torch.tensor([0]))
     assert lo.isnan().all() and hi.isnan().all()
     with pytest.raises(ValueError, match="between 0 and totals"):
-        transfer.wilson_interval(torch.tensor([3]), torch.tensor([2]))
+        transfer.wilson_intervals(torch.tensor([3]), torch.tensor([2]))
 
 
 @settings(max_examples=50, deadline=None)
 @given(n=st.integers(1, 100_000), frac=st.floats(0, 1))
-def test_wilson_interval_contains_the_rate_and_shrinks_with_n(n, frac):
+def test_wilson_intervals_contains_the_rate_and_shrinks_with_n(n, frac):
     k = round(frac * n)
-    lo, hi = transfer.wilson_interval(k, n)
+    lo, hi = transfer.wilson_intervals(k, n)
     assert 0 <= lo <= k / n <= hi <= 1
-    lo4, hi4 = transfer.wilson_interval(4 * k, 4 * n)
+    lo4, hi4 = transfer.wilson_intervals(4 * k, 4 * n)
     assert hi4 - lo4 < hi - lo
 
 

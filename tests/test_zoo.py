@@ -1,8 +1,10 @@
+import re
+
 import pytest
 import torch
 
 from intriguing import zoo
-from intriguing.training import TrainConfig
+from intriguing.training import AutoencoderConfig, TrainConfig
 
 
 def test_every_paper_model_is_in_the_zoo():
@@ -46,3 +48,28 @@ def test_bad_sizes_stop_early():
         zoo.get_model("FC10(1)", epochs=-3)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         TrainConfig(batch_size=0)
+
+
+@pytest.mark.parametrize("config, field, message", [
+    (TrainConfig, {"epochs": 2.0}, "TrainConfig.epochs must be a positive integer, got 2.0"),
+    (TrainConfig, {"lr": 0}, "TrainConfig.lr must be a positive finite number, got 0"),
+    (TrainConfig, {"momentum": 1.0}, "TrainConfig.momentum must be a finite number >= 0 and < 1, got 1.0"),
+    (TrainConfig, {"seed": -1}, "TrainConfig.seed must be an integer >= 0, got -1"),
+    (AutoencoderConfig, {"epochs": 0}, "AutoencoderConfig.epochs must be a positive integer, got 0"),
+    (AutoencoderConfig, {"batch_size": True}, "AutoencoderConfig.batch_size must be a positive integer, got True"),
+    (AutoencoderConfig, {"lr": -0.1}, "AutoencoderConfig.lr must be a positive finite number, got -0.1"),
+    (AutoencoderConfig, {"momentum": 1}, "AutoencoderConfig.momentum must be a finite number >= 0 and < 1, got 1"),
+    (AutoencoderConfig, {"sparsity": 0.0}, "AutoencoderConfig.sparsity must be a finite number > 0 and < 1, got 0.0"),
+    (AutoencoderConfig, {"sparsity": 1.0}, "AutoencoderConfig.sparsity must be a finite number > 0 and < 1"),
+    (AutoencoderConfig, {"sparsity_weight": -1.0}, "AutoencoderConfig.sparsity_weight must be a finite number >= 0"),
+    (AutoencoderConfig, {"weight_decay": float("nan")}, "AutoencoderConfig.weight_decay must be a finite number >= 0"),
+    (AutoencoderConfig, {"seed": "0"}, "AutoencoderConfig.seed must be an integer >= 0, got '0'"),
+])
+def test_bad_training_settings_are_refused(config, field, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        config(**field)
+
+
+def test_edge_training_settings_are_accepted():
+    TrainConfig(momentum=0, seed=0, lr_decay=1.5)
+    AutoencoderConfig(momentum=0.0, sparsity_weight=0, weight_decay=0.0, seed=0, sparsity=0.999)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import hashlib
 import os
 import re
@@ -34,6 +35,9 @@ KERNEL = "python3"
 # Settings every executed chapter sees, here and when nbval re-executes it (tools/run_tests.sh,
 # tests/test_book.py): progress bars print timings to stderr, which would differ at every run.
 STABLE_ENV = {"TQDM_DISABLE": "1"}
+# Notebook metadata that makes Colab open a chapter on a GPU runtime (what Colab itself writes
+# when "T4 GPU" is chosen under Runtime > Change runtime type); other front ends ignore it.
+COLAB_GPU = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 try:
     import jupytext
@@ -92,7 +96,8 @@ def tags(cell: dict) -> list[str]:
 
 
 def source_notebook(py: Path) -> nbformat.NotebookNode:
-    """The chapter source as an unexecuted notebook with stable cell ids and the python3 kernel."""
+    """The chapter source as an unexecuted notebook with stable cell ids, the python3 kernel and
+    the metadata that opens it on a Colab GPU runtime."""
     nb = jupytext.read(py)
     counts: dict[str, int] = {}
     for cell in nb.cells:
@@ -102,6 +107,7 @@ def source_notebook(py: Path) -> nbformat.NotebookNode:
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
                                  "name": KERNEL}
+    nb.metadata.update(copy.deepcopy(COLAB_GPU))
     formats = nb.metadata.get("jupytext", {}).get("formats")
     nb.metadata.pop("jupytext", None)
     if formats:

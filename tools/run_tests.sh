@@ -40,6 +40,13 @@ export TQDM_DISABLE=1
 
 shopt -s nullglob
 notebooks=(chapters/*.ipynb)
+# Both cores: two pytest-xdist worker processes, one thread each (`import intriguing` pins it), so
+# every result is the same bits as in one process. --dist loadscope keeps each notebook's cells,
+# and each test module, on one worker (nbval needs a notebook's cells in order, in one kernel).
+# Notebooks go first: they are the long scopes, the unit tests fill the gaps. Two chapters that
+# need the same trained model or attack set compute it once: the cache locks each entry while it
+# is computed (intriguing.cache.load_or_compute). INTRIGUING_TEST_WORKERS=0 runs in this process.
+workers=${INTRIGUING_TEST_WORKERS:-2}
 # The last command: its output ends with pytest's summary line and its exit code is the script's.
-exec .venv/bin/python -m pytest tests "${notebooks[@]}" \
+exec .venv/bin/python -m pytest "${notebooks[@]}" tests -n "$workers" --dist loadscope \
     --nbval --nbval-current-env --nbval-sanitize-with tools/nbval_sanitize.cfg "$@"

@@ -8,7 +8,9 @@ ref's package). ``tests/test_colab_cell.py`` fails when the two disagree. For a 
     python tools/set_book_ref.py v0.2.0    # then commit, tag v0.2.0, push the tag, build the book
     python tools/set_book_ref.py main      # and back to the branch afterwards
 
-Only the install cell's source changes (in the ``.py`` and the ``.ipynb``); outputs stay as they are.
+Every chapter's install cell is :data:`INSTALL_CELL` for that ref, written whole: a change of the
+template reaches every chapter with ``python tools/set_book_ref.py main``. Only the install cell's
+source changes (in the ``.py`` and the ``.ipynb``); outputs stay as they are.
 """
 
 from __future__ import annotations
@@ -21,9 +23,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "_config.yml"
-#: The package spec in an install cell: ``intriguing @ git+<repository url>@<ref>``.
-SPEC = re.compile(r'"intriguing @ git\+(?P<url>https://[^"@]+)@(?P<ref>[^"]+)"')
-ESCAPED_SPEC = re.compile(r'\\"intriguing @ git\+https://[^"\\@]+@[^"\\]+\\"')
+#: Every chapter's Colab install cell (a ``remove-cell``): outside Colab it does nothing. On Colab it
+#: says how to get a GPU when the runtime has none (``nvidia-smi`` is there only on a GPU runtime;
+#: torch must not be imported before the install), then installs the package of the same ref.
+INSTALL_CELL = """\
+# Colab only: install the book's package from the same git ref as this notebook (the launch
+# button opens the notebook there; CI checks that ref's notebooks against that ref's package).
+import shutil
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    if not shutil.which("nvidia-smi"):
+        print("No GPU in this runtime (CPU works, slowly): Runtime > Change runtime type > T4 GPU.")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "intriguing @ git+{url}@{ref}"], check=True)"""
+#: The install cell's body in a chapter's ``.py``: from its first comment to the next cell marker.
+PY_CELL = re.compile(r"^# Colab only: install.*?(?=\n+# %%|\Z)", re.M | re.S)
 BRANCH = re.compile(r"^(  branch: )(\S+)", re.M)
 URL = re.compile(r"^  url: (\S+)", re.M)
 
@@ -45,20 +61,33 @@ def set_ref(ref: str) -> list[Path]:
     if new != text:
         CONFIG.write_text(new)
         changed.append(CONFIG)
-    spec = f'"intriguing @ git+{url}@{ref}"'
+    cell = INSTALL_CELL.format(url=url, ref=ref)
     for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.py")):
         for target in (path, path.with_suffix(".ipynb")):
             if not target.exists():
                 continue
             text = target.read_text()
-            if target.suffix == ".ipynb":  # there the spec sits, quotes escaped, inside a JSON string
-                new = ESCAPED_SPEC.sub(lambda m: json.dumps(spec)[1:-1], text)
+            if target.suffix == ".ipynb":
+                new = _with_install_cell(text, cell)
             else:
-                new = SPEC.sub(lambda m: spec, text)
+                new = PY_CELL.sub(lambda m: cell, text, count=1)
             if new != text:
                 target.write_text(new)
                 changed.append(target)
     return changed
+
+
+def is_install_cell(source: str) -> bool:
+    return "google.colab" in source and "pip" in source
+
+
+def _with_install_cell(notebook: str, cell: str) -> str:
+    """The notebook's JSON with its install cell's source replaced (formatted as nbformat writes it)."""
+    nb = json.loads(notebook)
+    for c in nb["cells"]:
+        if c["cell_type"] == "code" and is_install_cell("".join(c["source"])):
+            c["source"] = cell.splitlines(keepends=True)
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ settings, the batch size and the source of the attack code. Explained in chapter
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import torch
 
@@ -62,7 +63,7 @@ def adversarial_set(
         "seed": seed,
         "config": cfg.asdict(),
         "batch_size": batch_size,
-        "code": cache.code_version(attacks, _this_module()),
+        "code": cache.code_version(attacks, sys.modules[__name__]),
     }
 
     def compute() -> dict[str, torch.Tensor]:
@@ -75,9 +76,3 @@ def adversarial_set(
         return {k: v.detach().cpu() for k, v in out.items()}
 
     return cache.load_or_compute("adversarial", key, compute)
-
-
-def _this_module():
-    import sys
-
-    return sys.modules[__name__]

@@ -29,13 +29,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import sys
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from intriguing import attacks, cache, data, models, training
+from intriguing import _checks, attacks, cache, data, models, training
 from intriguing.attacks import LBFGSConfig
 from intriguing.data import MNIST
 from intriguing.models import MLP, weight_decay_penalty
@@ -74,16 +75,10 @@ class PoolConfig:
 
     def __post_init__(self):
         for name in ("size", "start_epoch", "seed"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"PoolConfig.{name} must be an integer >= 0, got {v!r}")
-        if not isinstance(self.refresh_every, int) or self.refresh_every < 1:
-            raise ValueError(f"PoolConfig.refresh_every must be a positive number of mini-batches, "
-                             f"got {self.refresh_every!r}")
-        if not (isinstance(self.refresh_fraction, (int, float)) and 0 <= self.refresh_fraction <= 1):
-            raise ValueError(f"PoolConfig.refresh_fraction must be in [0, 1], got {self.refresh_fraction!r}")
-        if not (isinstance(self.mix, (int, float)) and 0 <= self.mix < 1):
-            raise ValueError(f"PoolConfig.mix must be in [0, 1) (the pool's share of each batch), got {self.mix!r}")
+            _checks.positive_int("PoolConfig", name, getattr(self, name), minimum=0)
+        _checks.positive_int("PoolConfig", "refresh_every", self.refresh_every)
+        _checks.number("PoolConfig", "refresh_fraction", self.refresh_fraction, strict=False, high=1)
+        _checks.number("PoolConfig", "mix", self.mix, strict=False, high=1, high_strict=True)
         if not self.layers or any(not isinstance(k, int) or k < 0 for k in self.layers) \
                 or len(set(self.layers)) != len(self.layers):
             raise ValueError(f"PoolConfig.layers must be distinct integers >= 0 (0 = input), got {self.layers!r}")
@@ -296,7 +291,7 @@ def adversarial_train(
         pooling = use_pool and epoch >= pool.start_epoch
         for i in range(0, n - bs + 1, bs):
             if pooling and step % pool.refresh_every == 0:
-                for k, pl in pools.items():
+                for pl in pools.values():
                     count = n_replace if step else pool.size  # the first refresh fills the pool
                     seed = pool.seed * 1_000_003 + refresh_no
                     history["refreshes"].append(refresh_pool(
@@ -353,19 +348,15 @@ class Variant:
         return dataclasses.asdict(self)
 
 
-def _code_version() -> str:
-    import sys
-
-    return cache.code_version(data, models, training, attacks, sys.modules[__name__])
-
-
 def variant_key(variant: Variant, mnist: MNIST, device: torch.device) -> dict:
-    """Everything that affects a variant's weights: recipe, data fingerprint, device kind, torch, code.
+    """Everything that affects a variant's weights (:func:`intriguing.cache.model_key`): the recipe,
+    data fingerprint and split, device kind, torch version, and the code that trains it (data,
+    models, training, the attack that fills the pools, and this module).
 
     Explained in chapter 6, "Training with adversarial examples".
     """
-    return {"variant": variant.key(), "data": mnist.fingerprint, "split_seed": data.SPLIT_SEED,
-            "device": device.type, "torch": torch.__version__.split("+")[0], "code": _code_version()}
+    return cache.model_key({"variant": variant.key()}, mnist, device,
+                           data, models, training, attacks, sys.modules[__name__])
 
 
 def train_variant(variant: Variant, mnist: MNIST, device: torch.device) -> tuple[nn.Module, dict]:
@@ -388,7 +379,4 @@ def train_variant(variant: Variant, mnist: MNIST, device: torch.device) -> tuple
         return {"state": {k: v.detach().cpu() for k, v in net.state_dict().items()}, "history": hist}
 
     payload = cache.load_or_compute("adversarial_training", variant_key(variant, mnist, device), compute)
-    net = models.build("mlp", variant.sizes)
-    net.load_state_dict(payload["state"])
-    net.to(device).eval().requires_grad_(False)
-    return net, payload["history"]
+    return models.restore("mlp", variant.sizes, payload["state"], device), payload["history"]

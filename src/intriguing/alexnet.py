@@ -7,25 +7,36 @@ authors' own weights were never published, so the book computes the bounds on
 * :func:`paper_alexnet`: that architecture with a seeded **stand-in** initialisation (clearly not
   trained: the bounds it gives describe random weights, not the paper's network), and
 * :func:`torchvision_alexnet`: torchvision's pretrained ``alexnet`` (64-192-384-256-256 conv
-  maps, so its per-layer numbers cannot match Table 5), when its weights can be downloaded.
+  maps, so its per-layer numbers cannot match Table 5), when its weights can be downloaded or
+  are at hand as a file. This is the book's one loader of those weights (chapter 2's ImageNet
+  section and ``tools/imagenet_route.py`` use it too).
 
 Explained in chapter 5, "Lipschitz bounds of layers".
 """
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
+from pathlib import Path
 
+import torch
 from torch import nn
 
-from intriguing.runtime import seeded
+from intriguing._compat import import_torchvision
+from intriguing.runtime import pick_device, seeded
 
-__all__ = ["PAPER_INPUT_SIZE", "TORCHVISION_INPUT_SIZE", "paper_alexnet", "torchvision_alexnet", "load_alexnet"]
+__all__ = [
+    "PAPER_INPUT_SIZE", "TORCHVISION_INPUT_SIZE", "ALEXNET_URL", "AlexNetWeightsError",
+    "paper_alexnet", "torchvision_alexnet", "load_alexnet",
+]
 
 #: Input side of the paper's AlexNet: 227 makes conv1 (k11, stride 4, no padding) give 55x55 and pool5 6x6.
 PAPER_INPUT_SIZE = 227
 #: torchvision's AlexNet takes 224x224 (conv1 has padding 2).
 TORCHVISION_INPUT_SIZE = 224
+#: torchvision's pretrained AlexNet weights (``IMAGENET1K_V1``, ImageNet top-1 56.5%, 233 MB).
+ALEXNET_URL = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"
 
 #: Krizhevsky et al. (2012), Sec. 3.3: k = 2, n = 5, α = 1e-4, β = 0.75 in b = a / (k + α Σ a²)^β.
 #: torch's LocalResponseNorm divides α by n, so α·n = 5e-4 reproduces the paper's formula.
@@ -87,27 +98,76 @@ def paper_alexnet(*, seed: int = 0, init: str = "torch", num_classes: int = 1000
     return model.eval()
 
 
-def torchvision_alexnet(*, pretrained: bool = True, progress: bool = False) -> nn.Module:
-    """torchvision's ``alexnet`` (conv maps 64-192-384-256-256, input 224), pretrained on ImageNet if asked.
+class AlexNetWeightsError(RuntimeError):
+    """torchvision's pretrained AlexNet weights could not be loaded; the message says where to put the file.
 
-    ``pretrained=True`` downloads the ``IMAGENET1K_V1`` weights (233 MB) into torch's hub cache,
-    which needs internet access (it works on Colab); a failure raises RuntimeError saying so.
-    ``pretrained=False`` gives torchvision's own random initialisation. Explained in chapter 5,
-    "Lipschitz bounds of layers".
+    Explained in chapter 5, "Lipschitz bounds of layers".
     """
-    from intriguing._compat import import_torchvision
 
-    tv = import_torchvision()
-    if not pretrained:
-        return tv.models.alexnet(weights=None).eval()
+
+def _weights_cache() -> Path:
+    """Where ``torch.hub`` keeps downloaded weights (a file put there is found without a download)."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def _what_to_do() -> str:
+    return (f"Run where downloads work (e.g. Colab), or download {ALEXNET_URL} (233 MB) elsewhere and either "
+            f"put it in {_weights_cache()} or pass its path as weights_path=...")
+
+
+def _pretrained_state(weights_path: str | os.PathLike | None, progress: bool) -> dict:
+    """The state dict of ``alexnet-owt-7be5be79.pth``: from ``weights_path``, else from torch hub (downloaded once)."""
+    if weights_path is None:
+        try:
+            return torch.hub.load_state_dict_from_url(ALEXNET_URL, progress=progress, check_hash=True)
+        except Exception as exc:  # URLError (no network), HTTPError, hash mismatch, disk full...
+            raise AlexNetWeightsError(
+                f"torchvision's pretrained AlexNet weights could not be loaded ({type(exc).__name__}: {exc}). "
+                + _what_to_do()
+            ) from None
+    path = Path(weights_path).expanduser()
+    if not path.is_file():
+        raise AlexNetWeightsError(f"the AlexNet weights file {path} does not exist. " + _what_to_do())
     try:
-        return tv.models.alexnet(weights=tv.models.AlexNet_Weights.IMAGENET1K_V1, progress=progress).eval()
-    except (OSError, RuntimeError, ValueError) as exc:  # URLError is an OSError
-        raise RuntimeError(
-            "could not load torchvision's pretrained AlexNet weights (no internet access, or the download "
-            f"failed: {exc}). Run where downloads work (e.g. Colab), put alexnet-owt-7be5be79.pth in "
-            "torch.hub.get_dir()/checkpoints, or use paper_alexnet() (a seeded stand-in, not trained)."
-        ) from exc
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a truncated or foreign file
+        raise AlexNetWeightsError(
+            f"cannot read AlexNet weights from {path} ({type(exc).__name__}: {exc}): download {ALEXNET_URL} again."
+        ) from None
+
+
+def torchvision_alexnet(
+    *, weights_path: str | os.PathLike | None = None, pretrained: bool = True, progress: bool = False,
+    device: str | torch.device | None = "auto",
+) -> nn.Module:
+    """torchvision's ``alexnet`` (conv maps 64-192-384-256-256, input 224), in eval mode with gradients off.
+
+    Args:
+        weights_path: a local copy of ``alexnet-owt-7be5be79.pth`` (:data:`ALEXNET_URL`); it wins
+            over ``pretrained``.
+        pretrained: without ``weights_path``, take the ``IMAGENET1K_V1`` weights from torch hub's
+            cache, downloading them (233 MB, hash-checked) if they are not there yet; ``False``
+            keeps torchvision's random initialisation (tests and stand-ins; seed it yourself).
+        progress: show a download progress bar.
+        device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"`` or a ``torch.device``.
+
+    Raises:
+        AlexNetWeightsError: the weights cannot be downloaded, the file is missing or unreadable,
+            or it does not fit the architecture; the message says where to put the file.
+
+    Explained in chapter 5, "Lipschitz bounds of layers".
+    """
+    dev = device if isinstance(device, torch.device) else pick_device(device)
+    model = import_torchvision().models.alexnet(weights=None)
+    if weights_path is not None or pretrained:
+        state = _pretrained_state(weights_path, progress)
+        try:
+            model.load_state_dict(state)
+        except (RuntimeError, TypeError, AttributeError) as exc:  # wrong keys or shapes, or not a state dict
+            raise AlexNetWeightsError(
+                f"the weights do not fit torchvision's AlexNet ({exc}): use {ALEXNET_URL}."
+            ) from None
+    return model.to(dev).eval().requires_grad_(False)
 
 
 def load_alexnet(source: str = "auto", *, seed: int = 0) -> tuple[nn.Module, str, int]:
@@ -122,10 +182,10 @@ def load_alexnet(source: str = "auto", *, seed: int = 0) -> tuple[nn.Module, str
         raise ValueError(f"source must be 'auto', 'torchvision' or 'paper-standin', got {source!r}")
     if source in ("auto", "torchvision"):
         try:
-            model = torchvision_alexnet(pretrained=True)
+            model = torchvision_alexnet(pretrained=True, device="cpu")
             return model, "torchvision alexnet, ImageNet-pretrained (IMAGENET1K_V1), 64-192-384-256-256", \
                 TORCHVISION_INPUT_SIZE
-        except RuntimeError:
+        except AlexNetWeightsError:
             if source == "torchvision":
                 raise
     desc = f"paper AlexNet (ungrouped 96-256-384-384-256), UNTRAINED stand-in: torch default init, seed {seed}"

@@ -40,6 +40,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from intriguing import _checks
+
 #: Pixels of an MNIST image: the ``n`` of the paper's distortion ``sqrt(Σ r² / n)``.
 N_PIXELS = 784
 
@@ -80,22 +82,14 @@ class LBFGSConfig:
     dtype: str = "float32"
 
     def __post_init__(self):
-        positive = {"c_init": self.c_init, "pgtol": self.pgtol, "margin": self.margin}
-        for name, value in positive.items():
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"LBFGSConfig.{name} must be a positive finite number, got {value!r}")
-        if not (isinstance(self.c_rtol, (int, float)) and math.isfinite(self.c_rtol) and self.c_rtol >= 0):
-            raise ValueError(f"LBFGSConfig.c_rtol must be a finite number >= 0, got {self.c_rtol!r}")
-        if not (isinstance(self.c_factor, (int, float)) and math.isfinite(self.c_factor) and self.c_factor > 1):
-            raise ValueError(f"LBFGSConfig.c_factor must be a finite number > 1, got {self.c_factor!r}")
+        for name in ("c_init", "pgtol", "margin"):
+            _checks.number("LBFGSConfig", name, getattr(self, name))
+        _checks.number("LBFGSConfig", "c_rtol", self.c_rtol, strict=False)
+        _checks.number("LBFGSConfig", "c_factor", self.c_factor, low=1.0)
         for name in ("search_steps", "max_iter", "history", "max_linesearch"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"LBFGSConfig.{name} must be a positive integer, got {value!r}")
-        if not (isinstance(self.ftol, (int, float)) and math.isfinite(self.ftol) and self.ftol >= 0):
-            raise ValueError(f"LBFGSConfig.ftol must be a finite number >= 0, got {self.ftol!r}")
-        if self.dtype not in _DTYPES:
-            raise ValueError(f"LBFGSConfig.dtype must be one of {list(_DTYPES)}, got {self.dtype!r}")
+            _checks.positive_int("LBFGSConfig", name, getattr(self, name))
+        _checks.number("LBFGSConfig", "ftol", self.ftol, strict=False)
+        _checks.one_of("LBFGSConfig", "dtype", self.dtype, _DTYPES)
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -180,14 +174,9 @@ def search_finished(lo: torch.Tensor, hi: torch.Tensor, solves: torch.Tensor, cf
 
 
 def _check_inputs(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> None:
-    if not isinstance(x, torch.Tensor) or x.dim() != 2 or not x.is_floating_point():
-        raise ValueError(f"x must be a float tensor [B, m] of flattened images, got "
-                         f"{getattr(x, 'shape', type(x))} {getattr(x, 'dtype', '')}")
-    if not isinstance(target, torch.Tensor) or target.shape != (len(x),) or target.dtype != torch.long:
-        raise ValueError(f"target must be an int64 tensor of shape [{len(x)}] (one label per image), got "
-                         f"{getattr(target, 'shape', type(target))} {getattr(target, 'dtype', '')}")
-    if len(x) and (x.min() < 0 or x.max() > 1 or not torch.isfinite(x).all()):
-        raise ValueError("x must lie in the box [0, 1]: scale pixels to [0, 1] before attacking")
+    _checks.images("x", x)
+    _checks.labels("target", target, len(x))
+    _checks.in_box("x", x)
     if target.device != x.device:
         raise ValueError(f"target is on {target.device} but x on {x.device}: put them on one device")
     if model.training:
@@ -237,6 +226,21 @@ def _projected_gradient(z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
     return (z - g).clamp_(0, 1).sub_(z)
 
 
+def _max_abs(v: torch.Tensor) -> torch.Tensor:
+    """Largest absolute entry of each row (L-BFGS-B's ``pgtol`` test)."""
+    return v.abs().amax(1)
+
+
+def _free_mask(pg: torch.Tensor) -> torch.Tensor:
+    """1.0 on the free variables (projected gradient nonzero), 0.0 on those held at a bound.
+
+    A float mask, not a bool one: multiplying a float tensor by a bool tensor promotes element by
+    element and costs 20-30 times a float multiply on the CPU; ``|sign(pg)|`` is one cheap pass and
+    gives the same products.
+    """
+    return pg.sign().abs_()
+
+
 def _first_step(q: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     """First step along ``-q``: scipy's ``min(1, 1/|q|)``, and never longer than ``1/(2c)``.
 
@@ -276,46 +280,221 @@ def _inverse_hessian_coefficients(Pq: torch.Tensor, SY: torch.Tensor, YY: torch.
     return torch.cat([top, -gm * w], 1)[:, :, 0].gather(1, back)
 
 
-def _empty_history(n: int, M: int, m: int, like: torch.Tensor) -> dict[str, torch.Tensor]:
-    """An empty L-BFGS memory: ``P`` holds the steps s (rows 0..M-1) and gradient changes y (rows
-    M..2M-1) in a ring of M slots per image (``head`` = next slot to write), with the Gram
-    matrices ``SY[i, j] = s_i·y_j`` and ``YY[i, j] = y_i·y_j`` in slot order."""
-    long = torch.zeros(n, dtype=torch.long, device=like.device)
-    return {"P": like.new_zeros(n, 2 * M, m), "SY": like.new_zeros(n, M, M), "YY": like.new_zeros(n, M, M),
-            "gamma": like.new_ones(n), "head": long, "nhist": long.clone()}
+@dataclass
+class _Memory:
+    """The L-BFGS memory of every image: a ring of M (s, y) pairs per image and their Gram matrices.
+
+    ``P`` holds the steps ``s`` (rows 0..M-1) and gradient changes ``y`` (rows M..2M-1), ``head``
+    is the slot written next, ``nhist`` the number of pairs stored (at most M), ``SY[i, j] = s_i·y_j``
+    and ``YY[i, j] = y_i·y_j`` in slot order, ``gamma = s·y / y·y`` of the newest pair (the scale of
+    the initial inverse Hessian).
+    """
+
+    P: torch.Tensor  # [B, 2M, m]
+    SY: torch.Tensor  # [B, M, M]
+    YY: torch.Tensor  # [B, M, M]
+    gamma: torch.Tensor  # [B]
+    head: torch.Tensor  # [B] int64
+    nhist: torch.Tensor  # [B] int64
+
+    @classmethod
+    def empty(cls, n: int, M: int, m: int, like: torch.Tensor) -> _Memory:
+        long = torch.zeros(n, dtype=torch.long, device=like.device)
+        return cls(like.new_zeros(n, 2 * M, m), like.new_zeros(n, M, M), like.new_zeros(n, M, M),
+                   like.new_ones(n), long, long.clone())
+
+    def forget(self, rows: torch.Tensor) -> None:
+        """Empty the memory of images ``rows``: their next direction is steepest descent."""
+        self.P.index_fill_(0, rows, 0.0)
+        self.SY = self.SY.index_fill(0, rows, 0.0)
+        self.YY = self.YY.index_fill(0, rows, 0.0)
+        self.gamma = self.gamma.index_fill(0, rows, 1.0)
+        self.head, self.nhist = self.head.index_fill(0, rows, 0), self.nhist.index_fill(0, rows, 0)
+
+    def write(self, s: torch.Tensor, y: torch.Tensor, store: torch.Tensor) -> None:
+        """Put the pair ``(s, y)`` of images ``store`` into their slot ``head`` of ``P`` (in place)."""
+        if bool(store.any()):
+            rows = store.nonzero()[:, 0]
+            M2 = self.P.shape[1]
+            flat = self.P.view(-1, self.P.shape[2])  # row i*2M + k is P[i, k]
+            slot = rows * M2 + self.head.index_select(0, rows)
+            flat.index_copy_(0, slot, s.index_select(0, rows))
+            flat.index_copy_(0, slot + M2 // 2, y.index_select(0, rows))
+
+    def update_gram(self, dots: torch.Tensor, store: torch.Tensor, sy: torch.Tensor, yy: torch.Tensor,
+                    slots: torch.Tensor) -> None:
+        """After :meth:`write`: the Gram entries of the new pair, ``gamma``, ``head`` and ``nhist``.
+
+        ``dots`` is ``[s, y, q]·Pᵀ`` (``[B, 3, 2M]``), read from the memory that already holds the pair.
+        """
+        M = self.SY.shape[1]
+        here = (slots[None, :] == self.head[:, None]) & store[:, None]  # the slot just written
+        row, col = here[:, :, None], here[:, None, :]
+        ys, sy_col, yy_row = dots[:, 0, M:], dots[:, 1, :M], dots[:, 1, M:]
+        self.SY = torch.where(col, sy_col[:, :, None], torch.where(row, ys[:, None, :], self.SY))
+        self.YY = torch.where(col, yy_row[:, :, None], torch.where(row, yy_row[:, None, :], self.YY))
+        self.gamma = torch.where(store, sy / yy.where(store, 1.0), self.gamma)
+        self.head = torch.where(store, (self.head + 1) % M, self.head)
+        self.nhist = torch.where(store, (self.nhist + 1).clamp_max(M), self.nhist)
+
+    def inverse_hessian_times(self, Pq: torch.Tensor) -> torch.Tensor:
+        """``H q - γ q`` for every image, from ``Pq = P·q`` (see :func:`_inverse_hessian_coefficients`)."""
+        k = _inverse_hessian_coefficients(Pq, self.SY, self.YY, self.gamma, self.head, self.nhist)
+        return torch.bmm(k[:, None, :], self.P)[:, 0]
+
+    def select(self, keep: torch.Tensor) -> _Memory:
+        rows = keep.nonzero()[:, 0]
+        return _Memory(*(getattr(self, f.name).index_select(0, rows) for f in dataclasses.fields(self)))
 
 
-def _forget(W: dict[str, torch.Tensor], rows: torch.Tensor) -> None:
-    """Empty the L-BFGS memory of images ``rows`` (in place)."""
-    W["P"][rows] = 0
-    for key in ("SY", "YY"):
-        W[key] = W[key].index_fill(0, rows, 0.0)
-    W["gamma"] = W["gamma"].index_fill(0, rows, 1.0)
-    W["head"], W["nhist"] = W["head"].index_fill(0, rows, 0), W["nhist"].index_fill(0, rows, 0)
+@dataclass
+class _Best:
+    """Per image, the lowest-distortion point met so far that reaches the target with the margin.
+
+    ``d2`` is its ``|z - x0|²`` (inf while none was found), ``c`` the penalty weight it was met at;
+    its cross-entropy ``ce`` and gradient ``gce`` let the next solve start there without an evaluation.
+    Indexed by the image's position in the attacked batch (never compacted).
+    """
+
+    x: torch.Tensor
+    d2: torch.Tensor
+    c: torch.Tensor
+    ce: torch.Tensor
+    gce: torch.Tensor
+    margin: torch.Tensor
+
+    @classmethod
+    def none_yet(cls, x0: torch.Tensor) -> _Best:
+        n = len(x0)
+        return cls(x0.clone(), torch.full((n,), math.inf, dtype=x0.dtype, device=x0.device),
+                   torch.full((n,), math.nan, dtype=x0.dtype, device=x0.device), x0.new_zeros(n),
+                   torch.zeros_like(x0), x0.new_zeros(n))
+
+    def offer(self, pos: torch.Tensor, z: torch.Tensor, x0: torch.Tensor, f: torch.Tensor, g: torch.Tensor,
+              margin: torch.Tensor, d2: torch.Tensor, c: torch.Tensor, live: torch.Tensor, min_margin: float) -> None:
+        """Keep ``z`` as an image's best point where it reaches the target with the margin and is closer."""
+        ok = (margin >= min_margin) & (d2 < self.d2[pos]) & live
+        if bool(ok.any()):
+            rows = ok.nonzero()[:, 0]
+            at, cr, zr, d2r = pos[rows], c[rows], z.index_select(0, rows), d2[rows]
+            self.x.index_copy_(0, at, zr)
+            self.d2[at], self.c[at], self.margin[at] = d2r, cr, margin[rows]
+            self.ce[at] = f[rows] - cr * d2r
+            self.gce.index_copy_(0, at, torch.addcmul(g.index_select(0, rows), zr - x0.index_select(0, rows),
+                                                      cr[:, None], value=-2.0))
 
 
-def _quasi_newton(W: dict[str, torch.Tensor], q: torch.Tensor, free: torch.Tensor, Pq: torch.Tensor,
-                  step: torch.Tensor):
+@dataclass
+class _Solve:
+    """Per-image state of the search, one row per image still in the batch.
+
+    The image (``pos`` in the attacked batch, ``x0``, ``target``), its search over ``c`` (``c``,
+    the bracket ``lo``/``hi``, ``solves`` done), the current solve's iterate (``z`` with objective
+    ``f``, gradient ``g`` and target ``margin``; ``iters`` accepted steps) and line search (direction
+    ``d``, slope ``gd = g·d``, trial step ``t``, rejected ``tries``), its ``evals`` so far and whether
+    it is still ``live`` (a finished image stays frozen in the batch until the next compaction).
+    """
+
+    pos: torch.Tensor
+    x0: torch.Tensor
+    target: torch.Tensor
+    c: torch.Tensor
+    lo: torch.Tensor
+    hi: torch.Tensor
+    solves: torch.Tensor
+    z: torch.Tensor
+    f: torch.Tensor
+    g: torch.Tensor
+    margin: torch.Tensor
+    iters: torch.Tensor
+    tries: torch.Tensor
+    evals: torch.Tensor
+    live: torch.Tensor
+    d: torch.Tensor
+    gd: torch.Tensor
+    t: torch.Tensor
+
+    def select(self, keep: torch.Tensor) -> _Solve:
+        rows = keep.nonzero()[:, 0]
+        return _Solve(*(getattr(self, f.name).index_select(0, rows) for f in dataclasses.fields(self)))
+
+
+def _quasi_newton(S: _Solve, mem: _Memory, q: torch.Tensor, free: torch.Tensor, Pq: torch.Tensor,
+                  step: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Search direction ``d = -H q`` on the free variables, its slope ``g·d`` and first step length 1.
 
     Where ``step`` holds and there is no memory, or rounding made ``-H q`` no descent
     direction, the direction is ``-q`` with the first step of :func:`_steepest`.
     """
-    k = _inverse_hessian_coefficients(Pq, W["SY"], W["YY"], W["gamma"], W["head"], W["nhist"])
-    hq = torch.bmm(k[:, None, :], W["P"])[:, 0]
-    d = torch.addcmul(q * (-W["gamma"][:, None]), hq, free, value=-1.0)
+    hq = mem.inverse_hessian_times(Pq)
+    d = torch.addcmul(q * (-mem.gamma[:, None]), hq, free, value=-1.0)
     gd = torch.linalg.vecdot(d, q)  # = g·d, as d is zero off the free variables
     t = torch.ones_like(gd)
-    steepest = step & ((gd >= 0) | (W["nhist"] == 0))
+    steepest = step & ((gd >= 0) | (mem.nhist == 0))
     if bool(steepest.any()):
         rows = steepest.nonzero()[:, 0]
-        d[rows] = -q[rows]
-        gd[rows] = -torch.linalg.vecdot(q[rows], q[rows])
-        t[rows] = _first_step(q[rows], W["c"][rows])
+        qr = q.index_select(0, rows)
+        d.index_copy_(0, rows, -qr)
+        gd[rows] = -torch.linalg.vecdot(qr, qr)
+        t[rows] = _first_step(qr, S.c[rows])
     return d, gd, t
 
 
-def _search(model: nn.Module, x0: torch.Tensor, target: torch.Tensor, cfg: LBFGSConfig):
+def _steepest(z: torch.Tensor, g: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """First direction of a solve: projected steepest descent ``-q``, its slope, :func:`_first_step`."""
+    q = g * _free_mask(_projected_gradient(z, g))
+    return -q, -torch.linalg.vecdot(q, q), _first_step(q, c)
+
+
+def _next_solve(S: _Solve, mem: _Memory, ended: torch.Tensor, best: _Best, cfg: LBFGSConfig) -> None:
+    """Images whose solve ended: move ``c`` and start the next solve at once, or freeze the image.
+
+    The next solve starts from the best point (else where the last one ended) with an empty
+    memory; its objective value and gradient there follow from the stored cross-entropy and
+    its gradient, as only the penalty's weight changed: no evaluation is needed. A solve whose
+    start is already optimal (projected gradient below ``pgtol``) ends on the spot. Updates
+    ``S`` and ``mem`` in place.
+    """
+    rows = ended.nonzero()[:, 0]
+    while len(rows):
+        success = S.margin[rows] >= cfg.margin
+        c_old = S.c[rows]
+        c, lo, hi = next_c(c_old, S.lo[rows], S.hi[rows], success, cfg.c_factor)
+        solves = S.solves[rows] + 1
+        at = S.pos[rows]
+        finished = search_finished(lo, hi, solves, cfg) | (best.d2[at] == 0)  # d2 = 0: already labelled l
+        S.c, S.lo, S.hi = S.c.index_put((rows,), c), S.lo.index_put((rows,), lo), S.hi.index_put((rows,), hi)
+        S.solves, S.live = S.solves.index_put((rows,), solves), S.live.index_put((rows,), ~finished)
+        S.iters = S.iters.index_put((rows,), torch.zeros_like(solves))
+        S.tries = S.tries.index_put((rows,), torch.zeros_like(solves))
+        S.t = S.t.index_put((rows,), torch.zeros_like(c))  # frozen images stay where they are
+        go = ~finished
+        rows, at, c, c_old = rows[go], at[go], c[go], c_old[go]
+        if len(rows) == 0:
+            break
+        found = torch.isfinite(best.d2[at])
+        x0, z, f, g = S.x0.index_select(0, rows), S.z.index_select(0, rows), S.f[rows], S.g.index_select(0, rows)
+        r = z - x0
+        d2 = (r * r).sum(1)
+        ce = torch.where(found, best.ce[at], f - c_old * d2)
+        gce = torch.where(found[:, None], best.gce.index_select(0, at), torch.addcmul(g, r, c_old[:, None], value=-2.0))
+        z = torch.where(found[:, None], best.x.index_select(0, at), z)
+        r = z - x0
+        d2 = torch.where(found, best.d2[at], d2)
+        g = torch.addcmul(gce, r, c[:, None], value=2.0)
+        S.z.index_copy_(0, rows, z)
+        S.g.index_copy_(0, rows, g)
+        S.f = S.f.index_put((rows,), ce + c * d2)
+        S.margin = S.margin.index_put((rows,), torch.where(found, best.margin[at], S.margin[rows]))
+        mem.forget(rows)  # every solve starts L-BFGS afresh, as scipy's does
+        d, gd, t = _steepest(z, g, c)
+        S.d.index_copy_(0, rows, d)
+        S.gd, S.t = S.gd.index_put((rows,), gd), S.t.index_put((rows,), t)
+        optimal = _max_abs(_projected_gradient(z, g)) <= cfg.pgtol
+        rows = rows[optimal]
+
+
+def _search(model: nn.Module, x0: torch.Tensor, target: torch.Tensor, cfg: LBFGSConfig) -> tuple[_Best, torch.Tensor]:
     """The whole search: ``cfg.search_steps`` projected L-BFGS solves per image, all images at once.
 
     One loop, one trial point per unfinished image and round, one forward+backward pass per
@@ -324,171 +503,88 @@ def _search(model: nn.Module, x0: torch.Tensor, target: torch.Tensor, cfg: LBFGS
     target with ``cfg.margin``) and its next solve starts at once, with an empty L-BFGS memory,
     from its best point (else from the end point), without waiting for the other images
     (:func:`_next_solve`). Every evaluated point, line-search trials included, is offered to
-    the image's best point: the lowest-distortion point whose target margin is at least
-    ``cfg.margin``. Finished images are frozen and dropped from the batch once a quarter of it
-    has finished. Returns the best points (``x``, ``d2``, ``c``, ...) and the number of
+    the image's best point (:meth:`_Best.offer`). Finished images are frozen and dropped from the
+    batch once a quarter of it has finished. Returns the best points and the number of
     forward+backward passes spent on each image.
     """
     n, m = x0.shape
     M, dev, dtype = cfg.history, x0.device, x0.dtype
     eps = torch.finfo(dtype).eps
     c = torch.full((n,), float(cfg.c_init), dtype=dtype, device=dev)
-    best = {"x": x0.clone(), "d2": torch.full((n,), math.inf, dtype=dtype, device=dev),
-            "c": torch.full((n,), math.nan, dtype=dtype, device=dev), "ce": x0.new_zeros(n),
-            "gce": torch.zeros_like(x0), "margin": x0.new_zeros(n)}
+    best = _Best.none_yet(x0)
     evaluations = torch.ones(n, dtype=torch.long, device=dev)
-    zeros = torch.zeros(n, dtype=torch.long, device=dev)  # (tensors are never modified in place here)
+    zeros = torch.zeros(n, dtype=torch.long, device=dev)
     pos = torch.arange(n, device=dev)
     f, g, margin, d2 = _evaluate(model, x0, x0, target, c)
-    _offer(best, pos, x0, x0, f, g, margin, d2, c, torch.ones(n, dtype=torch.bool, device=dev), cfg)
-    W = {"pos": pos, "x0": x0, "target": target, "c": c, "lo": x0.new_zeros(n),
-         "hi": torch.full((n,), math.inf, dtype=dtype, device=dev), "solves": zeros,
-         "z": x0.clone(), "f": f, "g": g, "margin": margin, "iters": zeros, "tries": zeros, "evals": zeros + 1,
-         "live": torch.ones(n, dtype=torch.bool, device=dev), **_empty_history(n, M, m, x0)}
-    W.update(_steepest(x0, g, c))
-    at_target = best["d2"] == 0  # already labelled l with the margin: nothing to search
-    W["live"], W["t"] = ~at_target, W["t"].masked_fill(at_target, 0.0)
+    best.offer(pos, x0, x0, f, g, margin, d2, c, torch.ones(n, dtype=torch.bool, device=dev), cfg.margin)
+    d, gd, t = _steepest(x0, g, c)
+    at_target = best.d2 == 0  # already labelled l with the margin: nothing to search
+    S = _Solve(pos=pos, x0=x0, target=target, c=c, lo=x0.new_zeros(n),
+               hi=torch.full((n,), math.inf, dtype=dtype, device=dev), solves=zeros, z=x0.clone(), f=f, g=g,
+               margin=margin, iters=zeros, tries=zeros, evals=zeros + 1, live=~at_target, d=d, gd=gd,
+               t=t.masked_fill(at_target, 0.0))
+    mem = _Memory.empty(n, M, m, x0)
     slots = torch.arange(M, device=dev)
-    while bool(W["live"].any()):
-        z, f, g, d, t, gd, live, pos = (W[k] for k in ("z", "f", "g", "d", "t", "gd", "live", "pos"))
+    while bool(S.live.any()):
+        z, f, g, d, t, gd, live = S.z, S.f, S.g, S.d, S.t, S.gd, S.live
         B = len(z)
         # one trial point per image on the projected path z + t·d, one pass for the batch
         zt = torch.addcmul(z, t[:, None], d).clamp_(0, 1)
-        ft, gt, mt, d2 = _evaluate(model, zt, W["x0"], W["target"], W["c"])
-        _offer(best, pos, zt, W["x0"], ft, gt, mt, d2, W["c"], live, cfg)
-        W["evals"] = W["evals"] + live
+        ft, gt, mt, d2 = _evaluate(model, zt, S.x0, S.target, S.c)
+        best.offer(S.pos, zt, S.x0, ft, gt, mt, d2, S.c, live, cfg.margin)
+        S.evals = S.evals + live
         V = z.new_empty(B, 3, m)  # s, y and the free gradient q side by side: one read of the memory
         s, y, q = torch.sub(zt, z, out=V[:, 0]), torch.sub(gt, g, out=V[:, 1]), V[:, 2]
         gs, sy, yy = torch.linalg.vecdot(g, s), torch.linalg.vecdot(s, y), torch.linalg.vecdot(y, y)
         finite = torch.isfinite(ft)
         accept = live & (gs < 0) & (ft <= f + _ARMIJO * gs) & finite  # Armijo on the projected step
         store = accept & (sy > eps * yy)  # curvature pair kept only if s·y > eps·y·y, as in L-BFGS-B
-        head, P = W["head"], W["P"]
-        if bool(store.any()):
-            rows = store.nonzero()[:, 0]
-            P[rows, head[rows]] = s[rows]
-            P[rows, M + head[rows]] = y[rows]
+        mem.write(s, y, store)
         # the new iterate: the trial point where accepted (in place: zt and gt are not needed any more)
         keep_old = (~accept).nonzero()[:, 0]
-        zt[keep_old], gt[keep_old] = z[keep_old], g[keep_old]
-        z_new, g_new = zt, gt
-        pg = _projected_gradient(z_new, g_new)
-        free = pg != 0
-        torch.mul(g_new, free, out=q)
-        dots = torch.bmm(V, P.transpose(1, 2))  # [B, 3, 2M]
-        here = (slots[None, :] == head[:, None]) & store[:, None]  # the slot just written
-        row, col = here[:, :, None], here[:, None, :]
-        ys, sy_col, yy_row = dots[:, 0, M:], dots[:, 1, :M], dots[:, 1, M:]
+        zt.index_copy_(0, keep_old, z.index_select(0, keep_old))
+        gt.index_copy_(0, keep_old, g.index_select(0, keep_old))
+        pg = _projected_gradient(zt, gt)
+        free = _free_mask(pg)
+        torch.mul(gt, free, out=q)
+        dots = torch.bmm(V, mem.P.transpose(1, 2))  # [B, 3, 2M]
         small_change = (f - ft) <= cfg.ftol * torch.maximum(f.abs(), ft.abs()).clamp_min_(1.0)  # scipy's test
-        W.update(z=z_new, f=torch.where(accept, ft, f), g=g_new, margin=torch.where(accept, mt, W["margin"]),
-                 SY=torch.where(col, sy_col[:, :, None], torch.where(row, ys[:, None, :], W["SY"])),
-                 YY=torch.where(col, yy_row[:, :, None], torch.where(row, yy_row[:, None, :], W["YY"])),
-                 gamma=torch.where(store, sy / yy.where(store, 1.0), W["gamma"]),
-                 head=torch.where(store, (head + 1) % M, head),
-                 nhist=torch.where(store, (W["nhist"] + 1).clamp_max(M), W["nhist"]),
-                 iters=W["iters"] + accept.long())
+        mem.update_gram(dots, store, sy, yy, slots)
+        S.z, S.f, S.g = zt, torch.where(accept, ft, f), gt
+        S.margin = torch.where(accept, mt, S.margin)
+        S.iters = S.iters + accept.long()
         # accepted: the quasi-Newton direction; rejected: safeguarded quadratic backtracking
-        dq, gdq, tq = _quasi_newton(W, q, free, dots[:, 2], step=accept)
+        dq, gdq, tq = _quasi_newton(S, mem, q, free, dots[:, 2], step=accept)
         denom = 2 * (ft - f - gd * t)
         t_quad = torch.where((denom > 0) & finite, -gd * t * t / denom.where(denom > 0, 1.0), 0.5 * t)
         t_back = torch.minimum(torch.maximum(t_quad, 0.1 * t), 0.5 * t)
-        tries = torch.where(accept, torch.zeros_like(W["tries"]), W["tries"] + 1)
-        dq[keep_old] = d[keep_old]
+        tries = torch.where(accept, torch.zeros_like(S.tries), S.tries + 1)
+        dq.index_copy_(0, keep_old, d.index_select(0, keep_old))
         d = dq
         gd = torch.where(accept, gdq, gd)
         t = torch.where(accept, tq, t_back)
         stuck = live & ~accept & (tries >= cfg.max_linesearch)
-        failed = stuck & (W["nhist"] == 0)
-        restart = stuck & (W["nhist"] > 0)  # as L-BFGS-B: drop the memory, retry along -g
+        failed = stuck & (mem.nhist == 0)
+        restart = stuck & (mem.nhist > 0)  # as L-BFGS-B: drop the memory, retry along -g
         if bool(restart.any()):
             rows = restart.nonzero()[:, 0]
-            _forget(W, rows)
+            mem.forget(rows)
             tries = tries.masked_fill(restart, 0)
-            d[rows] = -q[rows]
-            gd[rows] = -torch.linalg.vecdot(q[rows], q[rows])
-            t[rows] = _first_step(q[rows], W["c"][rows])
-        W.update(tries=tries, d=d, gd=gd, t=t)
-        converged = accept & (small_change | (pg.abs().amax(1) <= cfg.pgtol))
-        ended = live & (converged | failed | (W["iters"] >= cfg.max_iter))
+            qr = q.index_select(0, rows)
+            d.index_copy_(0, rows, -qr)
+            gd[rows] = -torch.linalg.vecdot(qr, qr)
+            t[rows] = _first_step(qr, S.c[rows])
+        S.tries, S.d, S.gd, S.t = tries, d, gd, t
+        converged = accept & (small_change | (_max_abs(pg) <= cfg.pgtol))
+        ended = live & (converged | failed | (S.iters >= cfg.max_iter))
         if bool(ended.any()):
-            W = _next_solve(W, ended, best, cfg)
-            live = W["live"]
+            _next_solve(S, mem, ended, best, cfg)
+            live = S.live
             if 4 * int(live.sum()) <= 3 * len(live):
-                evaluations[W["pos"][~live]] = W["evals"][~live]
-                W = {k: v[live] for k, v in W.items()}
-    evaluations[W["pos"]] = W["evals"]
+                evaluations[S.pos[~live]] = S.evals[~live]
+                S, mem = S.select(live), mem.select(live)
+    evaluations[S.pos] = S.evals
     return best, evaluations
-
-
-def _offer(best, pos, z, x0, f, g, margin, d2, c, live, cfg) -> None:
-    """Keep ``z`` as an image's best point where it reaches the target with the margin and is closer.
-
-    The best point's cross-entropy and its gradient are kept too, so the next solve can start
-    there without evaluating it again.
-    """
-    ok = (margin >= cfg.margin) & (d2 < best["d2"][pos]) & live
-    if bool(ok.any()):
-        rows = ok.nonzero()[:, 0]
-        at, cr = pos[rows], c[rows]
-        best["x"][at] = z[rows]
-        best["d2"][at], best["c"][at], best["margin"][at] = d2[rows], cr, margin[rows]
-        best["ce"][at] = f[rows] - cr * d2[rows]
-        best["gce"][at] = torch.addcmul(g[rows], z[rows] - x0[rows], cr[:, None], value=-2.0)
-
-
-def _steepest(z: torch.Tensor, g: torch.Tensor, c: torch.Tensor) -> dict[str, torch.Tensor]:
-    """First direction of a solve: projected steepest descent ``-q`` with :func:`_first_step`."""
-    q = g * (_projected_gradient(z, g) != 0)
-    return {"d": -q, "gd": -torch.linalg.vecdot(q, q), "t": _first_step(q, c)}
-
-
-def _next_solve(W: dict[str, torch.Tensor], ended: torch.Tensor, best: dict[str, torch.Tensor],
-                cfg: LBFGSConfig) -> dict[str, torch.Tensor]:
-    """Images whose solve ended: move ``c`` and start the next solve at once, or freeze the image.
-
-    The next solve starts from the best point (else where the last one ended) with an empty
-    memory; its objective value and gradient there follow from the stored cross-entropy and
-    its gradient, as only the penalty's weight changed: no evaluation is needed. A solve whose
-    start is already optimal (projected gradient below ``pgtol``) ends on the spot.
-    """
-    W = dict(W)
-    rows = ended.nonzero()[:, 0]
-    while len(rows):
-        success = W["margin"][rows] >= cfg.margin
-        c_old = W["c"][rows]
-        c, lo, hi = next_c(c_old, W["lo"][rows], W["hi"][rows], success, cfg.c_factor)
-        solves = W["solves"][rows] + 1
-        at = W["pos"][rows]
-        finished = search_finished(lo, hi, solves, cfg) | (best["d2"][at] == 0)  # d2 = 0: already labelled l
-        for key, value in (("c", c), ("lo", lo), ("hi", hi), ("solves", solves), ("live", ~finished),
-                           ("iters", torch.zeros_like(solves)), ("tries", torch.zeros_like(solves))):
-            W[key] = W[key].index_put((rows,), value)
-        W["t"] = W["t"].index_put((rows,), torch.zeros_like(c))  # frozen images stay where they are
-        go = ~finished
-        rows, at, c, c_old = rows[go], at[go], c[go], c_old[go]
-        if len(rows) == 0:
-            break
-        found = torch.isfinite(best["d2"][at])
-        x0, z, f, g = W["x0"][rows], W["z"][rows], W["f"][rows], W["g"][rows]
-        r = z - x0
-        d2 = (r * r).sum(1)
-        ce = torch.where(found, best["ce"][at], f - c_old * d2)
-        gce = torch.where(found[:, None], best["gce"][at], torch.addcmul(g, r, c_old[:, None], value=-2.0))
-        z = torch.where(found[:, None], best["x"][at], z)
-        r = z - x0
-        d2 = torch.where(found, best["d2"][at], d2)
-        g = torch.addcmul(gce, r, c[:, None], value=2.0)
-        W["z"][rows], W["g"][rows] = z, g
-        W["f"] = W["f"].index_put((rows,), ce + c * d2)
-        W["margin"] = W["margin"].index_put((rows,), torch.where(found, best["margin"][at], W["margin"][rows]))
-        _forget(W, rows)  # every solve starts L-BFGS afresh, as scipy's does
-        first = _steepest(z, g, c)
-        W["d"][rows] = first["d"]
-        for key in ("gd", "t"):
-            W[key] = W[key].index_put((rows,), first[key])
-        optimal = _projected_gradient(z, g).abs().amax(1) <= cfg.pgtol
-        rows = rows[optimal]
-    return W
 
 
 def lbfgs_attack(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *,
@@ -517,18 +613,19 @@ def lbfgs_attack(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *,
     net = _model_in(model, cfg.torch_dtype)
     x0 = x.detach().to(cfg.torch_dtype)
     if len(x0) == 0:
-        best = {"x": x0, "d2": x0.new_zeros(0), "c": x0.new_zeros(0)}
+        best = _Best.none_yet(x0)
         return _confirm(net, x0, target, best, torch.zeros_like(target), cfg, confirm_batch_size)
     best, evaluations = _search(net, x0, target, cfg)
     return _confirm(net, x0, target, best, evaluations, cfg, confirm_batch_size)
 
 
-def _confirm(net, x0, target, best, evaluations, cfg, batch_size) -> AttackResult:
+def _confirm(net: nn.Module, x0: torch.Tensor, target: torch.Tensor, best: _Best, evaluations: torch.Tensor,
+             cfg: LBFGSConfig, batch_size: int) -> AttackResult:
     """Re-check every found point in fixed-size batches; build the result (failures reported as such)."""
     if batch_size < 1:
         raise ValueError(f"confirm_batch_size must be a positive integer, got {batch_size!r}")
-    found = torch.isfinite(best["d2"])
-    images = torch.where(found[:, None], best["x"], x0)
+    found = torch.isfinite(best.d2)
+    images = torch.where(found[:, None], best.x, x0)
     with torch.no_grad():
         margin = torch.cat([target_margin(net(images[i:i + batch_size]), target[i:i + batch_size])
                             for i in range(0, len(images), batch_size)]) if len(images) else x0.new_zeros(0)
@@ -541,7 +638,7 @@ def _confirm(net, x0, target, best, evaluations, cfg, batch_size) -> AttackResul
         success=success,
         distortion=torch.where(success, rms_distortion(images, x0, x0.shape[1]), nan),
         l2=torch.where(success, l2, nan),
-        c=torch.where(success, best["c"], nan),
+        c=torch.where(success, best.c, nan),
         target=target.clone(),
         evaluations=evaluations.clone(),
     )
@@ -587,11 +684,8 @@ def attack(model: nn.Module, x: torch.Tensor, y: torch.Tensor, target: str | tor
     0% accuracy, as in the paper's tables. Explained in chapter 3.
     """
     cfg = config or LBFGSConfig()
-    if not isinstance(y, torch.Tensor) or y.shape != (len(x),) or y.dtype != torch.long:
-        raise ValueError(f"y must be an int64 tensor with one label per image ({len(x)}), got "
-                         f"{getattr(y, 'shape', type(y))} {getattr(y, 'dtype', '')}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    _checks.labels("y", y, len(x))
+    _checks.positive_int("", "batch_size", batch_size)
     if len(x) == 0:
         raise ValueError("x holds no images: pass at least one image to attack")
     with torch.no_grad():
@@ -644,8 +738,7 @@ def scipy_reference_attack(model: nn.Module, x: torch.Tensor, target: torch.Tens
     net = copy.deepcopy(model).to(device="cpu", dtype=torch.float64).eval().requires_grad_(False)
     x0, tgt = x.detach().to(device="cpu", dtype=torch.float64), target.cpu()
     n, m = x0.shape
-    best = {"x": x0.clone(), "d2": torch.full((n,), math.inf, dtype=torch.float64),
-            "c": torch.full((n,), math.nan, dtype=torch.float64)}
+    best = _Best.none_yet(x0)
     evaluations = torch.zeros(n, dtype=torch.long)
     bounds = [(0.0, 1.0)] * m
     for i in range(n):
@@ -663,15 +756,15 @@ def scipy_reference_attack(model: nn.Module, x: torch.Tensor, target: torch.Tens
             r = z.detach() - xi
             d2 = float((r * r).sum())
             evaluations[i] += 1
-            if float(target_margin(logits.detach(), ti)[0]) >= cfg.margin and d2 < float(best["d2"][i]):
-                best["d2"][i], best["c"][i], best["x"][i] = d2, c_val, z.detach()[0]
+            if float(target_margin(logits.detach(), ti)[0]) >= cfg.margin and d2 < float(best.d2[i]):
+                best.d2[i], best.c[i], best.x[i] = d2, c_val, z.detach()[0]
             g = grad[0] + 2.0 * c_val * r[0]
             return c_val * d2 + float(ce.detach()), g.numpy()
 
         for solves in range(cfg.search_steps):
-            if float(best["d2"][i]) == 0 or search_finished(lo, hi, torch.tensor([solves]), cfg):
+            if float(best.d2[i]) == 0 or search_finished(lo, hi, torch.tensor([solves]), cfg):
                 break
-            start = best["x"][i].numpy().copy() if math.isfinite(float(best["d2"][i])) else end
+            start = best.x[i].numpy().copy() if math.isfinite(float(best.d2[i])) else end
             c_val = float(c[0])
             res = minimize(fun, start, args=(c_val,), jac=True, method="L-BFGS-B", bounds=bounds,
                            options={"maxiter": cfg.max_iter, "maxcor": cfg.history, "gtol": cfg.pgtol,

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import torch
 
+from intriguing._atomic import atomic_write
+
 #: The four raw IDX files: md5 and size in bytes (torchvision's MNIST layout and checksums).
 RAW_FILES: dict[str, tuple[str, int]] = {
     "train-images-idx3-ubyte": ("6bbc9ace898e44ae57da46a324031adb", 47040016),
@@ -100,19 +102,6 @@ def check_raw_files(root: Path) -> None:
         )
 
 
-def _write_atomic(path: Path, blob: bytes) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename: never half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _fetch(url: str, timeout: float = 60.0) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read()
@@ -141,8 +130,7 @@ def download(root: Path, mirrors: tuple[str, ...] | None = None) -> None:
                 tried.append(f"{url}: wrong content ({len(blob)} bytes, md5 {hashlib.md5(blob).hexdigest()}; "
                              f"expected {size} bytes, md5 {md5})")
                 continue
-            raw.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, blob)
+            atomic_write(path, blob)
             break
         else:
             raise MNISTFilesError(

@@ -7,8 +7,8 @@ this module only where the reader supplies (its parameter ``IMAGENET_DIR``):
   e.g. the ILSVRC2012 validation set sorted into its 1,000 synset folders, or a 10-class subset
   such as Imagenette's ``val`` folder) or flat (``root/<image>``: then there are no labels, and
   only the label-free score is computed);
-* torchvision's pretrained AlexNet (``pretrained_alexnet`` downloads its 233 MB of weights, e.g. on
-  Colab, or reads a local copy).
+* torchvision's pretrained AlexNet (:func:`intriguing.alexnet.torchvision_alexnet` downloads its
+  233 MB of weights, e.g. on Colab, or reads a local copy).
 
 Images get the standard ImageNet preprocessing (resize to 256, centre crop 224, normalise by the
 ImageNet mean and standard deviation); the activations of one layer are read with a forward
@@ -27,7 +27,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from intriguing import semantics
+from intriguing import plots, semantics
+from intriguing.alexnet import torchvision_alexnet
 
 #: Channel means and standard deviations of ImageNet's training images (torchvision's preprocessing).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -35,9 +36,6 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 #: File endings read as images (compared case-insensitively; ImageNet's own files end in .JPEG).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".webp", ".tif", ".tiff")
-
-#: torchvision's AlexNet weights (ImageNet top-1 56.5%), and where ``torch.hub`` keeps them.
-ALEXNET_URL = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"
 
 #: AlexNet's hidden layers, after their ReLU (or max-pool), as module paths in torchvision's ``alexnet``.
 ALEXNET_LAYERS: dict[str, str] = {
@@ -53,7 +51,9 @@ ALEXNET_LAYERS: dict[str, str] = {
 
 
 class ImageNetSetupError(ValueError):
-    """The image folder or the AlexNet weights are missing or unusable (the message says what to supply).
+    """The image folder is missing or unusable (the message says what to supply).
+
+    (Missing or unusable AlexNet weights raise :class:`intriguing.alexnet.AlexNetWeightsError`.)
 
     Explained in chapter 2, "Random directions".
     """
@@ -177,59 +177,8 @@ class ImageSet(torch.utils.data.Dataset):
 
 
 # --------------------------------------------------------------------------------------------
-# The network
+# The network's layers
 # --------------------------------------------------------------------------------------------
-
-
-def pretrained_alexnet(
-    *, weights_path: str | os.PathLike | None = None, pretrained: bool = True,
-    device: str | torch.device | None = "auto",
-    progress: bool = False,
-) -> nn.Module:
-    """torchvision's AlexNet with its ImageNet weights, in eval mode with gradients off.
-
-    The weights come from ``weights_path`` (a local copy of ``alexnet-owt-7be5be79.pth``) when
-    given, else from torch hub's cache, downloading them (233 MB, hash-checked) if needed.
-    ``pretrained=False`` gives random weights (for tests only). Explained in chapter 2, "Random directions".
-    """
-    from intriguing._compat import import_torchvision
-    from intriguing.runtime import pick_device
-
-    dev = device if isinstance(device, torch.device) else pick_device(device)
-    model = import_torchvision().models.alexnet(weights=None)
-    if weights_path is not None:
-        path = Path(weights_path).expanduser()
-        if not path.is_file():
-            raise ImageNetSetupError(
-                f"AlexNet weights file {path} does not exist: download {ALEXNET_URL} and pass its path as "
-                "weights_path, or leave weights_path out to let torch download it (needs internet)."
-            )
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise ImageNetSetupError(
-                f"cannot read AlexNet weights from {path} ({exc}): download {ALEXNET_URL} again."
-            ) from None
-    elif pretrained:
-        try:
-            state = torch.hub.load_state_dict_from_url(ALEXNET_URL, progress=progress, check_hash=True)
-        except Exception as exc:  # URLError, HTTPError, hash mismatch, disk full...
-            cache = Path(torch.hub.get_dir()) / "checkpoints"
-            raise ImageNetSetupError(
-                f"AlexNet's pretrained weights could not be loaded ({type(exc).__name__}: {exc}). They are downloaded "
-                f"from {ALEXNET_URL} (233 MB) into {cache}: connect to the internet (e.g. run this on Colab), or "
-                "download the file elsewhere and pass its path as weights_path=..."
-            ) from None
-    else:
-        state = None
-    if state is not None:
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as exc:
-            raise ImageNetSetupError(
-                f"the weights do not fit torchvision's AlexNet ({exc}); use {ALEXNET_URL}."
-            ) from None
-    return model.to(dev).eval().requires_grad_(False)
 
 
 def layer_module(model: nn.Module, layer: str) -> nn.Module:
@@ -311,16 +260,17 @@ def units_vs_random_imagenet(
 ) -> tuple[ImageSet, torch.Tensor, semantics.UnitsVsRandom]:
     """The whole ImageNet path: images, activations of ``layer``, then :func:`intriguing.semantics.unit_vs_random`.
 
-    ``model`` defaults to :func:`pretrained_alexnet` (pretrained). Scores: label purity when the folder
-    has classes, and the mean pairwise cosine of the (centred) activations of ``layer`` itself
-    (``"cosine (layer)"``; pixels are no useful similarity for photographs). ``compare`` goes to
-    ``unit_vs_random`` (e.g. ``n_permutations``). Returns the image set (``images.display`` for
-    figures), the activations and the result. Explained in chapter 2, "Random directions".
+    ``model`` defaults to :func:`intriguing.alexnet.torchvision_alexnet` (pretrained). Scores:
+    label purity when the folder has classes, and the mean pairwise cosine of the (centred)
+    activations of ``layer`` itself (``"cosine (layer)"``; pixels are no useful similarity for
+    photographs). ``compare`` goes to ``unit_vs_random`` (e.g. ``n_permutations``). Returns the
+    image set (``images.display`` for figures), the activations and the result. Explained in
+    chapter 2, "Random directions".
     """
     images = ImageSet(root, image_size=image_size, limit=limit)
     if len(images) < k:
         raise ImageNetSetupError(f"{len(images)} images in {root} is fewer than k={k}: supply more images")
-    model = model if model is not None else pretrained_alexnet()
+    model = model if model is not None else torchvision_alexnet()
     acts, labels = imagenet_activations(model, images, layer, batch_size=batch_size, reduce=reduce,
                                         num_workers=num_workers)
     has_labels = bool((labels >= 0).all()) and len(images.classes) > 1
@@ -360,8 +310,8 @@ def units_vs_random_report(
 ) -> ImageNetReport:
     """Chapter 2's ImageNet section in one call: :func:`units_vs_random_imagenet`, its table and the two grids.
 
-    The model is ``model`` if given, else :func:`pretrained_alexnet` (from ``weights_path`` when
-    given, else downloaded). The rows of both grids are chosen by the same rule as for MNIST:
+    The model is ``model`` if given, else :func:`intriguing.alexnet.torchvision_alexnet` (from
+    ``weights_path`` when given, else downloaded). The rows of both grids are chosen by the same rule as for MNIST:
     evenly spaced quantiles of label purity (of the layer cosine in a folder without classes),
     best first. ``kwargs`` go to :func:`units_vs_random_imagenet` (``limit``, ``k``,
     ``n_directions``, ``seed``, ``reduce``, ``n_permutations``...). Explained in chapter 2, "Random
@@ -370,7 +320,7 @@ def units_vs_random_report(
     if int(n_rows) <= 0:
         raise ValueError(f"n_rows must be a positive number of figure rows, got {n_rows!r}")
     if model is None:
-        model = pretrained_alexnet(weights_path=weights_path)
+        model = torchvision_alexnet(weights_path=weights_path)
     images, acts, result = units_vs_random_imagenet(root, layer, model=model, **kwargs)
     score = "purity" if "purity" in result.units.scores else "cosine (layer)"
     table = semantics.summary_table({f"AlexNet {layer}": result})
@@ -380,5 +330,5 @@ def units_vs_random_report(
     for kind, title in titles.items():
         n = min(int(n_rows), len(result.units.ids if kind == "unit" else result.random.ids))
         idx, labels = semantics.figure_rows(result, kind, n, score=score, class_names=images.classes or None)
-        figures[kind] = semantics.plot_top_images(images.display, idx, labels, title=title, cell=1.0)
+        figures[kind] = plots.units.plot_top_images(images.display, idx, labels, title=title, cell=1.0)
     return ImageNetReport(images=images, acts=acts, result=result, score=score, table=table, figures=figures)

@@ -126,6 +126,17 @@ def build(arch: str, sizes: tuple[int, ...] = ()) -> nn.Module:
     raise ValueError(f"unknown architecture {arch!r}: use 'mlp', 'ae-softmax' or 'cnn'")
 
 
+def restore(arch: str, sizes: tuple[int, ...], state: dict[str, torch.Tensor], device=None) -> nn.Module:
+    """A trained model rebuilt from its ``state_dict``, as the caches hand models out.
+
+    Built with :func:`build`, loaded, moved to ``device`` (None: stays on the CPU), put in eval
+    mode and frozen (``requires_grad`` off for every parameter), so no later use can train it.
+    """
+    model = build(arch, sizes)
+    model.load_state_dict(state)
+    return model.to(device).eval().requires_grad_(False)
+
+
 def weight_decay_penalty(model: nn.Module, lambdas: tuple[float, ...]) -> torch.Tensor:
     """The paper's quadratic weight decay: sum over weight layers of ``λ_l · Σ w² / k_l``.
 

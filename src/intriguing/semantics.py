@@ -11,11 +11,11 @@ module turns that into numbers:
 3. ``label_purity`` and ``mean_pairwise_cosine``: how coherent each top-k set is, with the label
    (share of the majority class) and without it (mean pairwise cosine of centred pixels or
    activations), and ``random_subsets`` for the score of k images drawn at random;
-4. ``compare_scores``: permutation test, Mann-Whitney U with the rank-biserial effect size and a
-   bootstrap interval (optionally resampling clusters, e.g. the positions of one channel), units
-   against random directions; ``summary_table`` and ``format_p`` print them;
-5. ``select_by_variance``, ``select_by_quantiles``, ``figure_rows`` and ``plot_top_images`` for
-   the figures.
+4. the units' scores against the random directions' with :func:`intriguing.stats.compare_scores`
+   (permutation test, Mann-Whitney U with the rank-biserial effect size and a bootstrap interval,
+   optionally resampling clusters, e.g. the positions of one channel); ``summary_table`` prints them;
+5. ``select_by_variance``, ``select_by_quantiles`` and ``figure_rows``: which sets the figures
+   show, and their labels (drawn by :func:`intriguing.plots.units.plot_top_images`).
 
 ``unit_vs_random(..., pool="max")`` is the channel view of a convolutional layer: channels
 (maximum over positions) against random mixtures of channels pooled the same way
@@ -49,12 +49,14 @@ units, Fig. 1) and chapter 2, "Random directions" (the control and the statistic
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
+
+from intriguing.stats import Comparison, compare_scores, format_p
 
 #: Offsets added to the seed of ``unit_vs_random`` for each of its random draws, so that changing
 #: the number of directions does not change the baseline subsets or the permutations.
@@ -344,175 +346,6 @@ def _check_indices(indices: torch.Tensor, n: int) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------------------------
-# Statistics: units against random directions
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Units' scores against random directions' scores (difference = units minus random).
-
-    Explained in chapter 2, "Random directions".
-    """
-
-    score: str
-    n_units: int
-    n_random: int
-    mean_units: float
-    mean_random: float
-    difference: float
-    ci_low: float
-    ci_high: float
-    ci_level: float
-    p_permutation: float
-    n_permutations: int
-    mann_whitney_u: float
-    p_mann_whitney: float
-    rank_biserial: float
-
-    def summary(self) -> str:
-        """One line for a chapter's output, with the digits the sample sizes support."""
-        return (
-            f"{self.score}: units {self.mean_units:.3f} (n={self.n_units}) vs random {self.mean_random:.3f} "
-            f"(n={self.n_random}); difference {self.difference:+.3f} "
-            f"[{self.ci_level:.0%} CI {self.ci_low:+.3f}, {self.ci_high:+.3f}]; permutation p "
-            f"{_with_relation(format_p(self.p_permutation, self.n_permutations))}; "
-            f"Mann-Whitney p = {self.p_mann_whitney:.2g}, rank-biserial r = {self.rank_biserial:+.2f}"
-        )
-
-
-def _short_sci(x: float) -> str:
-    mantissa, exponent = f"{x:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
-def format_p(p: float, n_permutations: int) -> str:
-    """A permutation p-value as text: two significant digits, or ``"< 1e-4"`` when no permutation reached it.
-
-    With n permutations the smallest p-value is 1/(n + 1): it only says p < 1/n, so that is what
-    is printed (``"< 1e-4"`` for 10,000 permutations). Explained in chapter 2, "Random directions".
-    """
-    if int(n_permutations) <= 0:
-        raise ValueError(f"n_permutations must be positive, got {n_permutations!r}")
-    if not 0 < p <= 1:
-        raise ValueError(f"p={p!r} is not a permutation p-value (it lies in (0, 1])")
-    floor = 1.0 / (int(n_permutations) + 1)  # the smallest p-value n permutations can give
-    if p <= floor * (1 + 1e-9):
-        return f"< {_short_sci(1.0 / int(n_permutations))}"
-    return f"{p:.2g}"
-
-
-def _with_relation(text: str) -> str:
-    return text if text.startswith("<") else f"= {text}"
-
-
-def _as_1d(a, name: str) -> np.ndarray:
-    arr = np.asarray(a.detach().cpu().double() if isinstance(a, torch.Tensor) else a, dtype=np.float64).reshape(-1)
-    if arr.size < 2:
-        raise ValueError(f"{name} needs at least 2 scores, got {arr.size}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or inf")
-    return arr
-
-
-def permutation_test(a, b, *, n_permutations: int = 10_000, seed: int = 0) -> float:
-    """Two-sided permutation p-value of ``mean(a) - mean(b)``: relabel the pooled scores at random.
-
-    ``p = (1 + #{|perm. difference| >= |observed|}) / (1 + n_permutations)``, never 0. Assumes the
-    scores are exchangeable under "units are no different from random directions".
-    Explained in chapter 2, "Random directions".
-    """
-    a, b = _as_1d(a, "a"), _as_1d(b, "b")
-    if int(n_permutations) <= 0:
-        raise ValueError(f"n_permutations must be positive, got {n_permutations!r}")
-    pooled = np.concatenate([a, b])
-    na, n = len(a), len(pooled)
-    observed = abs(a.mean() - b.mean())
-    tol = 1e-12 * max(1.0, np.abs(pooled).max())
-    rng = np.random.default_rng(int(seed))
-    hits, done = 0, 0
-    step = max(1, (1 << 21) // n)
-    while done < n_permutations:
-        c = min(step, n_permutations - done)
-        perm = rng.permuted(np.broadcast_to(pooled, (c, n)), axis=1)
-        diff = perm[:, :na].mean(1) - perm[:, na:].mean(1)
-        hits += int((np.abs(diff) >= observed - tol).sum())
-        done += c
-    return (1 + hits) / (1 + int(n_permutations))
-
-
-def rank_biserial(a, b) -> tuple[float, float, float]:
-    """Mann-Whitney U of ``a`` against ``b``, its two-sided p-value, and the rank-biserial r = 2U/(n_a n_b) - 1.
-
-    r = P(a > b) - P(a < b) for one score drawn from each group (ties count half): +1 when every
-    unit beats every random direction, 0 when neither tends to score higher. Explained in chapter 2,
-    "Random directions".
-    """
-    from scipy.stats import mannwhitneyu
-
-    a, b = _as_1d(a, "a"), _as_1d(b, "b")
-    res = mannwhitneyu(a, b, alternative="two-sided")
-    u = float(res.statistic)
-    return u, float(res.pvalue), 2.0 * u / (len(a) * len(b)) - 1.0
-
-
-def bootstrap_ci(
-    a, b, *, n_bootstrap: int = 2000, level: float = 0.95, seed: int = 0, groups_a=None,
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of ``mean(a) - mean(b)``, resampling each group on its own.
-
-    ``groups_a`` (one id per entry of ``a``) makes it a cluster bootstrap for ``a``: whole groups
-    are resampled, e.g. all positions of one convolutional channel, whose scores are correlated;
-    the interval then reflects how many groups there are rather than how many units.
-    Explained in chapter 2, "Random directions".
-    """
-    a, b = _as_1d(a, "a"), _as_1d(b, "b")
-    if int(n_bootstrap) <= 0 or not 0 < level < 1:
-        raise ValueError(f"need n_bootstrap > 0 and 0 < level < 1, got {n_bootstrap!r}, {level!r}")
-    if groups_a is not None:
-        g = np.asarray(groups_a.cpu() if isinstance(groups_a, torch.Tensor) else groups_a).reshape(-1)
-        if len(g) != len(a):
-            raise ValueError(f"groups_a has {len(g)} entries for {len(a)} scores: give one group id per score")
-        _, inv = np.unique(g, return_inverse=True)
-        sums, counts = np.bincount(inv, weights=a), np.bincount(inv).astype(np.float64)
-        if len(sums) < 2:
-            raise ValueError("groups_a puts every score in one group: a cluster bootstrap needs at least 2 groups")
-    rng = np.random.default_rng(int(seed))
-    diffs = np.empty(int(n_bootstrap))
-    step = max(1, (1 << 21) // (len(a) + len(b)))
-    for s in range(0, int(n_bootstrap), step):
-        c = min(step, int(n_bootstrap) - s)
-        if groups_a is None:
-            ma = a[rng.integers(0, len(a), (c, len(a)))].mean(1)
-        else:
-            pick = rng.integers(0, len(sums), (c, len(sums)))
-            ma = sums[pick].sum(1) / counts[pick].sum(1)
-        mb = b[rng.integers(0, len(b), (c, len(b)))].mean(1)
-        diffs[s : s + c] = ma - mb
-    lo, hi = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
-
-
-def compare_scores(
-    unit_scores, random_scores, *, score: str = "score", n_permutations: int = 10_000,
-    n_bootstrap: int = 2000, level: float = 0.95, seed: int = 0,
-) -> Comparison:
-    """All three comparisons of units' against random directions' scores, in one :class:`Comparison`.
-
-    The permutation test uses ``seed`` and the bootstrap ``seed + 1``. Explained in chapter 2, "Random directions".
-    """
-    a, b = _as_1d(unit_scores, "unit_scores"), _as_1d(random_scores, "random_scores")
-    u, p_mw, r = rank_biserial(a, b)
-    lo, hi = bootstrap_ci(a, b, n_bootstrap=n_bootstrap, level=level, seed=seed + 1)
-    return Comparison(
-        score=score, n_units=len(a), n_random=len(b), mean_units=float(a.mean()), mean_random=float(b.mean()),
-        difference=float(a.mean() - b.mean()), ci_low=lo, ci_high=hi, ci_level=level,
-        p_permutation=permutation_test(a, b, n_permutations=n_permutations, seed=seed),
-        n_permutations=int(n_permutations), mann_whitney_u=u, p_mann_whitney=p_mw, rank_biserial=r,
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # Everything at once
 # --------------------------------------------------------------------------------------------
 
@@ -656,9 +489,9 @@ def summary_table(results: Mapping[str, UnitsVsRandom], scores: Sequence[str] | 
 
     Means with three decimals (averages over tens to thousands of sets), the difference of the
     means (units minus random directions) with its bootstrap interval, the permutation p-value
-    (:func:`format_p`) and the rank-biserial r with two decimals. ``scores`` picks and orders the
-    scores (default: all, in the order they were computed); a score missing from a result is
-    skipped for that result. Explained in chapter 2, "Random directions".
+    (:func:`intriguing.stats.format_p`) and the rank-biserial r with two decimals. ``scores``
+    picks and orders the scores (default: all, in the order they were computed); a score missing
+    from a result is skipped for that result. Explained in chapter 2, "Random directions".
     """
     import pandas as pd
 
@@ -686,7 +519,7 @@ def summary_table(results: Mapping[str, UnitsVsRandom], scores: Sequence[str] | 
 
 
 # --------------------------------------------------------------------------------------------
-# Figures
+# Which sets a figure shows
 # --------------------------------------------------------------------------------------------
 
 
@@ -770,119 +603,3 @@ def figure_rows(
         else:
             labels.append(f"{name}\n{score} {value:.2f}")
     return sets.indices[pos], labels
-
-
-def _to_image(img, image_shape: tuple[int, ...] | None) -> np.ndarray:
-    t = img.detach().cpu() if isinstance(img, torch.Tensor) else torch.as_tensor(np.asarray(img))
-    t = t.float()
-    if image_shape is not None:
-        t = t.reshape(image_shape)
-    elif t.dim() == 1 and t.numel() == 784:
-        t = t.reshape(28, 28)
-    if t.dim() == 3 and t.shape[0] in (1, 3) and t.shape[-1] not in (1, 3):
-        t = t.permute(1, 2, 0)  # CHW -> HWC
-    if t.dim() == 3 and t.shape[-1] == 1:
-        t = t[..., 0]
-    if t.dim() not in (2, 3):
-        raise ValueError(f"cannot show an image of shape {tuple(t.shape)}: pass image_shape=(H, W) or (H, W, 3)")
-    return t.clamp(0, 1).numpy() if t.dim() == 3 else t.numpy()
-
-
-def _wrap(text: str, size: float, width: float) -> str:
-    """``text`` broken at spaces into as few lines as keep each at most ``width`` inches wide."""
-    import textwrap
-
-    from intriguing.plots import text_width
-
-    words = str(text).split()
-    for chars in range(len(str(text)), 0, -1):
-        wrapped = "\n".join(textwrap.wrap(str(text), chars)) or str(text)
-        if text_width(wrapped, size) <= width or chars <= max(map(len, words), default=1):
-            return wrapped
-    return str(text)
-
-
-def plot_top_images(
-    images: torch.Tensor | Callable[[int], object],
-    indices: torch.Tensor,
-    row_labels: Sequence[str] | None = None,
-    *,
-    image_shape: tuple[int, ...] | None = None,
-    cmap: str = "gray",
-    cell: float = 0.8,
-    title: str | None = None,
-    windows: Sequence[tuple[float, float, float, float] | None] | None = None,
-):
-    """A grid of images: one row per direction (its top-k images, best left), a label left of each row.
-
-    ``images`` is a tensor of all held-out images (``[N, 784]`` for MNIST, ``[N, 3, H, W]`` or
-    ``[N, H, W]``) or a function ``i -> image`` (for data sets too large to hold, e.g.
-    ``ImageSet.display`` of :mod:`intriguing.imagenet`). Colour images must lie in [0, 1]; grey
-    ones are drawn on the fixed [0, 1] scale with ``cmap``. Each image is ``cell`` inches square,
-    shrunk so that the labels and the grid fit the book's column (:data:`intriguing.plots.WIDTH`);
-    a long ``title`` is wrapped. ``windows`` (one per row, or ``None`` for a row without) outlines
-    the part of each image that the row's unit sees, as ``(top, left, height, width)`` in pixels.
-    Axes are in row-major order (``fig.axes[r * k + c]``). Returns a matplotlib ``Figure`` made
-    through pyplot, like every figure of the book: a notebook shows it once at the end of the cell
-    (assign it, ``fig = plot_top_images(...)``; as the cell's last value it would be shown twice);
-    a script closes it with ``plt.close(fig)``. Explained in chapter 1, "Unit semantics".
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    from intriguing.plots import MIN_FONT, PALETTE, WIDTH, text_width
-
-    indices = torch.as_tensor(indices)
-    if indices.dim() == 1:
-        indices = indices[None]
-    if indices.dim() != 2 or indices.numel() == 0:
-        raise ValueError(f"indices must be [rows, images per row], got shape {tuple(indices.shape)}")
-    rows, cols = indices.shape
-    if row_labels is not None and len(row_labels) != rows:
-        raise ValueError(f"{len(row_labels)} row labels for {rows} rows")
-    if windows is not None and len(windows) != rows:
-        raise ValueError(f"{len(windows)} windows for {rows} rows: give one (top, left, height, width) "
-                         "or None per row")
-    if not cell > 0:
-        raise ValueError(f"cell={cell!r} must be a positive size in inches")
-    get = images if callable(images) else (lambda i: images[i])
-    label_size, title_size = MIN_FONT + 1, MIN_FONT + 2
-    margin = 0.1  # inches on every side: the notebook's tight crop adds no width
-    # label column: the widest label plus a gap, rounded up to 0.1 in so that the figure's size does
-    # not hinge on the last digits of a font measurement
-    label_width = math.ceil(round(10 * max(text_width(lab, label_size) for lab in row_labels) + 1, 6)) / 10 \
-        if row_labels else 0.0
-    gap = 0.05  # between images, as a fraction of one image
-    cell = min(float(cell), (WIDTH - 2 * margin - label_width) / (cols + (cols - 1) * gap))
-    if cell < 0.2:
-        raise ValueError(f"{cols} images per row and labels {label_width:.1f} in wide do not fit the "
-                         f"{WIDTH} in column: show fewer images per row or shorter labels")
-    grid_w, grid_h = cell * (cols + (cols - 1) * gap), cell * (rows + (rows - 1) * gap)
-    fig_w = 2 * margin + label_width + grid_w
-    title_text = _wrap(title, title_size, fig_w - 2 * margin) if title else None
-    title_h = (title_text.count("\n") + 1) * title_size * 1.25 / 72 + 0.08 if title_text else 0.0
-    fig_h = 2 * margin + title_h + grid_h
-    fig = plt.figure(figsize=(fig_w, fig_h))
-    for r in range(rows):
-        for c in range(cols):
-            x0 = margin + label_width + c * cell * (1 + gap)
-            y0 = margin + (rows - 1 - r) * cell * (1 + gap)
-            ax = fig.add_axes((x0 / fig_w, y0 / fig_h, cell / fig_w, cell / fig_h))
-            img = _to_image(get(int(indices[r, c])), image_shape)
-            ax.imshow(img, cmap=cmap if img.ndim == 2 else None, vmin=0, vmax=1 if img.ndim == 2 else None,
-                      interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-            if windows is not None and windows[r] is not None:
-                top, left, height, width = windows[r]
-                ax.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False,
-                                       edgecolor=PALETTE[1], linewidth=1.2))
-            if c == 0 and row_labels:
-                ax.set_ylabel(row_labels[r], rotation=0, ha="right", va="center", fontsize=label_size,
-                              labelpad=4)
-    if title_text:
-        fig.suptitle(title_text, x=0.5, y=1 - margin / fig_h, ha="center", va="top", fontsize=title_size)
-    return fig

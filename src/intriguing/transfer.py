@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from intriguing import noise, stats, tables
+from intriguing import _checks, noise, stats, tables
 from intriguing.attacks import rms_distortion
 from intriguing.training import predict  # noqa: F401  (used below; also transfer.predict for readers)
 
@@ -32,18 +32,6 @@ OUTCOMES = ("error", "target")
 
 # ----------------------------------------------------------------------------------------------
 # sets: the rows of a transfer table
-
-
-def _check_images(name: str, x: torch.Tensor) -> None:
-    if not isinstance(x, torch.Tensor) or x.dim() != 2 or not x.is_floating_point():
-        raise ValueError(f"{name} must be a float tensor [n, m] of flattened images, got "
-                         f"{getattr(x, 'shape', type(x))} {getattr(x, 'dtype', '')}")
-
-
-def _check_labels(y: torch.Tensor, n: int) -> None:
-    if not isinstance(y, torch.Tensor) or y.shape != (n,) or y.dtype != torch.long:
-        raise ValueError(f"labels must be an int64 tensor with one label per image ({n}), got "
-                         f"{getattr(y, 'shape', type(y))} {getattr(y, 'dtype', '')}")
 
 
 def with_originals(adv_set: dict[str, torch.Tensor], x_subset: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -57,7 +45,7 @@ def with_originals(adv_set: dict[str, torch.Tensor], x_subset: torch.Tensor) -> 
     for key in ("images", "labels", "indices"):
         if key not in adv_set:
             raise ValueError(f"adv_set has no {key!r}: pass a result of intriguing.adversarial.adversarial_set")
-    _check_images("x_subset", x_subset)
+    _checks.images("x_subset", x_subset)
     idx = adv_set["indices"]
     if len(idx) and (int(idx.max()) >= len(x_subset) or int(idx.min()) < 0):
         raise ValueError(f"adv_set's indices reach {int(idx.max())} but x_subset holds {len(x_subset)} images: "
@@ -77,13 +65,13 @@ def gaussian_noise_set(x: torch.Tensor, y: torch.Tensor, stddev: float, *, seed:
     :func:`intriguing.noise.gaussian_noise`: drawn on the CPU from a generator seeded with
     ``seed`` (the same bits on every device and machine, and the same noise direction for every
     ``stddev`` with one seed), then moved to ``x``'s device. ``clip`` projects the noisy images
-    back on the pixel box [0, 1], as any image must be; the paper does not say whether it did. Clipping shrinks the noise (on MNIST's black background half of it
-    is cut away) and gives it a positive mean there; the set's ``distortion`` is the RMS of the
-    noise actually added. Explained in chapter 4, "Transfer of adversarial examples across
-    models and training sets".
+    back on the pixel box [0, 1], as any image must be; the paper does not say whether it did.
+    Clipping shrinks the noise (on MNIST's black background half of it is cut away) and gives it
+    a positive mean there; the set's ``distortion`` is the RMS of the noise actually added.
+    Explained in chapter 4, "Transfer of adversarial examples across models and training sets".
     """
-    _check_images("x", x)
-    _check_labels(y, len(x))
+    _checks.images("x", x)
+    _checks.labels("y", y, len(x))
     noisy = noise.gaussian_noise(x, stddev, seed=seed, clip=clip)
     return {"images": noisy, "labels": y, "originals": x, "distortion": rms_distortion(noisy, x, x.shape[1])}
 
@@ -103,7 +91,7 @@ def amplify(adversarial: torch.Tensor, originals: torch.Tensor, size: float = 0.
     ``clip`` projects the result on [0, 1] afterwards, which lowers the RMS again. Explained in
     chapter 4, "Transfer of adversarial examples across models and training sets".
     """
-    _check_images("adversarial", adversarial)
+    _checks.images("adversarial", adversarial)
     if originals.shape != adversarial.shape:
         raise ValueError(f"originals {tuple(originals.shape)} and adversarial {tuple(adversarial.shape)} "
                          "must have the same shape (one clean image per adversarial image)")
@@ -176,7 +164,7 @@ class TransferMatrix:
 
     def wilson(self, level: float = 0.95) -> tuple[torch.Tensor, torch.Tensor]:
         """Lower and upper ends of each cell's Wilson score interval, in percent."""
-        lo, hi = wilson_interval(self.errors, self.totals, level)
+        lo, hi = wilson_intervals(self.errors, self.totals, level)
         return 100 * lo, 100 * hi
 
     def cell(self, row: str, col: str) -> tuple[int, int]:
@@ -219,8 +207,8 @@ def transfer_matrix(sets: dict[str, dict[str, torch.Tensor]], models: dict[str, 
     for name, s in sets.items():
         if not isinstance(s, dict) or "images" not in s or "labels" not in s:
             raise ValueError(f"set {name!r} must be a dict with 'images' and 'labels'")
-        _check_images(f"set {name!r}'s images", s["images"])
-        _check_labels(s["labels"], len(s["images"]))
+        _checks.images(f"set {name!r}'s images", s["images"])
+        _checks.labels(f"set {name!r}'s labels", s["labels"], len(s["images"]))
         if outcome == "target" and ("targets" not in s or s["targets"].shape != s["labels"].shape):
             raise ValueError(f"set {name!r} has no 'targets' (one per image), which outcome='target' needs")
         if count == "correct":
@@ -260,8 +248,8 @@ def transfer_matrix(sets: dict[str, dict[str, torch.Tensor]], models: dict[str, 
 # confidence intervals and cells
 
 
-def wilson_interval(errors: torch.Tensor | int, totals: torch.Tensor | int,
-                    level: float = 0.95) -> tuple[torch.Tensor, torch.Tensor]:
+def wilson_intervals(errors: torch.Tensor | int, totals: torch.Tensor | int,
+                     level: float = 0.95) -> tuple[torch.Tensor, torch.Tensor]:
     """Wilson score intervals of the rates ``errors / totals``, cell by cell (float64 fractions).
 
     Each cell is :func:`intriguing.stats.wilson_interval`; unlike the normal ("Wald") interval it
@@ -295,6 +283,6 @@ def cell_text(errors: int, total: int, *, ci: bool = True, level: float = 0.95) 
     if not ci:
         return point
     digits = len(point.split(".")[1]) if "." in point else 0
-    lo, hi = wilson_interval(errors, total, level)
+    lo, hi = wilson_intervals(errors, total, level)
     return f"{point} [{100 * float(lo):.{digits}f}, {100 * float(hi):.{digits}f}]"
 

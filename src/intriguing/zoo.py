@@ -9,6 +9,7 @@ to any of them trains afresh. Explained in chapter 0, "Framework: the MNIST mode
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
 
 import torch
@@ -99,19 +100,9 @@ class TrainedModel:
         return self.spec.name
 
 
-def _code_version() -> str:
-    return cache.code_version(data, models, training)
-
-
 def cache_key(spec: ModelSpec, mnist: MNIST, device: torch.device) -> dict:
-    return {
-        "spec": spec.key(),
-        "data": mnist.fingerprint,
-        "split_seed": data.SPLIT_SEED,
-        "device": device.type,
-        "torch": torch.__version__.split("+")[0],
-        "code": _code_version(),
-    }
+    """The model's cache key (:func:`intriguing.cache.model_key`): its spec, and the code that trains it."""
+    return cache.model_key({"spec": spec.key()}, mnist, device, data, models, training, sys.modules[__name__])
 
 
 def _train(spec: ModelSpec, mnist: MNIST, progress: bool | None) -> dict:
@@ -163,7 +154,5 @@ def get_model(
     dev = device if isinstance(device, torch.device) else pick_device(device)
     mnist = (mnist or load_mnist()).to(dev)
     payload = cache.load_or_compute("models", cache_key(spec, mnist, dev), lambda: _train(spec, mnist, progress))
-    model = models.build(spec.arch, spec.sizes)
-    model.load_state_dict(payload["state"])
-    model.to(dev).eval().requires_grad_(False)
+    model = models.restore(spec.arch, spec.sizes, payload["state"], dev)
     return TrainedModel(spec=spec, model=model, history=payload["history"])

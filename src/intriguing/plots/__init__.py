@@ -4,8 +4,10 @@ Figures are drawn with one font, colour cycle and width so they read the same in
 at normal zoom in the HTML book: at most :data:`WIDTH` inches wide at 100 dpi, which is the width of
 the book's text column, so a figure is shown at its own size, never shrunk (the browser check of
 ``tests/test_book.py`` fails on a shrunk figure). Fonts are 8 pt or more. Figures shared by several
-chapters live here; figures of one topic live in a submodule (``plots.transfer`` ...). Functions
-return the Figure; the notebook displays it.
+chapters live here; figures of one topic live in a submodule (``plots.units``, ``plots.directions``,
+``plots.transfer``, ``plots.lipschitz``, ``plots.training``), all imported with this package, so
+``from intriguing import plots`` gives ``plots.transfer.rate_heatmaps``. Layout helpers shared by
+the figures are in ``plots._layout``. Functions return the Figure; the notebook displays it.
 """
 
 from __future__ import annotations
@@ -74,6 +76,27 @@ def text_width(text: str, size: float) -> float:
                for line in str(text).split("\n"))
 
 
+def _bare(ax: plt.Axes) -> plt.Axes:
+    """``ax`` without ticks, grid or frame, for an image (the book's style draws a grid and spines)."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return ax
+
+
+def _label_width(labels: list[str] | None, size: float, gap: float) -> float:
+    """Width in inches of a column of row labels: the widest at ``size`` points plus ``gap`` inches.
+
+    Rounded up to 0.1 in, so that a figure's size does not hinge on the last digits of a font
+    measurement; 0 without labels.
+    """
+    if not labels:
+        return 0.0
+    return math.ceil(round(10 * max(text_width(lab, size) for lab in labels) + 10 * gap, 6)) / 10
+
+
 def learning_curves(histories: dict[str, dict], train_title: str = "training error (own training set)",
                     references: dict[str, float] | None = None, mark_epoch: float | None = None,
                     mark_label: str = "", floor: float = 1e-3) -> plt.Figure:
@@ -86,8 +109,6 @@ def learning_curves(histories: dict[str, dict], train_title: str = "training err
     ``mark_epoch`` a dotted vertical line labelled ``mark_label``. Explained in chapter 0 (the zoo)
     and chapter 6, "Training with adversarial examples".
     """
-    from intriguing.plots.training import legend_below, log_ticks, outline
-
     if not histories:
         raise ValueError("learning_curves needs at least one history")
     if not floor > 0:
@@ -107,7 +128,7 @@ def learning_curves(histories: dict[str, dict], train_title: str = "training err
             err = curves[name][subset]
             colour = PALETTE[i % len(PALETTE)]
             ax.plot(h["epoch"], np.where(err > 0, err, floor), label=name, color=colour, ls=style, lw=1.6,
-                    path_effects=outline(colour, 1.6))
+                    path_effects=training.outline(colour, 1.6))
     for j, (label, ref) in enumerate((references or {}).items()):
         axes[1].axhline(ref, color=("0.25", "0.6")[j % 2], lw=1.0, ls=(0, (4, 2)), label=label, zorder=1)
     if mark_epoch is not None:
@@ -117,11 +138,11 @@ def learning_curves(histories: dict[str, dict], train_title: str = "training err
         ax.set_title(title, fontsize=10)
         ax.set_ylabel("error % (log scale)")
         zero = any((c[subset] == 0).any() for c in curves.values())
-        log_ticks(ax, zero_at=floor if zero else None)
+        training.log_ticks(ax, zero_at=floor if zero else None)
     axes[1].set_xlabel("epoch")
     axes[1].xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     handles, labels = axes[1].get_legend_handles_labels()
-    legend_below(fig, handles, labels)
+    _layout.legend_below(fig, handles, labels)
     return fig
 
 
@@ -138,8 +159,7 @@ def image_grid(images: torch.Tensor, row_labels: list[str] | None = None, col_la
     for labels, n, what in ((row_labels, rows, "row"), (col_labels, cols, "column")):
         if labels is not None and len(labels) != n:
             raise ValueError(f"{len(labels)} {what} labels for {n} {what}s")
-    # the label column: the widest label plus a gap, rounded up to 0.1 in (stable figure sizes)
-    label_width = math.ceil(10 * max(text_width(lab, 9) for lab in row_labels) + 1.5) / 10 if row_labels else 0.0
+    label_width = _label_width(row_labels, 9, gap=0.15)
     cell = min(0.9 * scale, (WIDTH - label_width) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(cell * cols + label_width, cell * rows + (0.3 if col_labels else 0)),
                              squeeze=False)
@@ -147,11 +167,7 @@ def image_grid(images: torch.Tensor, row_labels: list[str] | None = None, col_la
         for c in range(cols):
             ax = axes[r, c]
             ax.imshow(images[r, c].numpy(), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            for spine in ax.spines.values():
-                spine.set_visible(False)
+            _bare(ax)
             if col_labels and r == 0:
                 ax.set_title(col_labels[c], fontsize=8)
         if row_labels:
@@ -204,13 +220,7 @@ def adversarial_triplets(originals: torch.Tensor, adversarial: torch.Tensor, row
     def place(row: int, col: int) -> plt.Axes:  # row 0: the originals; rows 1..: the models
         x = label_w + col * cell + (col // 2) * (image_gap - pair_gap) + (col + 1) // 2 * pair_gap
         y = height - margin - (row + 1) * cell - row * row_gap - (title_h if row else 0)
-        ax = fig.add_axes((x / width, y / height, cell / width, cell / height))
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        return ax
+        return _bare(fig.add_axes((x / width, y / height, cell / width, cell / height)))
 
     for i in range(k):
         text = place(0, 2 * i)
@@ -271,13 +281,12 @@ def paired_panels(panels: list[tuple[str, torch.Tensor, torch.Tensor]], pairs_pe
                 y = top - title_h - (r + 1) * cell - r * gap
                 ax = fig.add_axes((x / width, y / height, cell / width, cell / height))
                 ax.imshow(pairs[r, c].numpy(), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.grid(False)
-                for spine in ax.spines.values():
-                    spine.set_visible(c % 2 == 1)
-                    spine.set_color(PALETTE[3])
-                    spine.set_linewidth(1.2)
+                _bare(ax)
+                if c % 2 == 1:  # the distorted image of a pair is framed
+                    for spine in ax.spines.values():
+                        spine.set_visible(True)
+                        spine.set_color(PALETTE[3])
+                        spine.set_linewidth(1.2)
     return fig
 
 
@@ -309,3 +318,8 @@ def distortion_distributions(values: dict[str, np.ndarray], paper: dict[str, flo
     ax.set_xlim(left=0)
     ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, borderaxespad=0.2)
     return fig
+
+
+# The topic submodules and the layout helpers, last (they import the constants and primitives above),
+# so that ``from intriguing import plots`` is enough for ``plots.transfer.rate_heatmaps``.
+from intriguing.plots import _layout, directions, lipschitz, training, transfer, units  # noqa: E402, F401

@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 
-from intriguing.plots import COLUMN_PX, MIN_FONT, PALETTE, WIDTH, png_width
+from intriguing.plots import MIN_FONT, PALETTE, WIDTH
+from intriguing.plots._layout import fit_to_column
 
 
 def _checked(scores: Mapping[str, Mapping[str, object]]) -> tuple[list[str], list[str], dict]:
@@ -90,10 +91,10 @@ def purity_histograms(scores: Mapping[str, Mapping[str, object]], k: int = 10, n
     if free:
         axes.ravel()[n].legend(handles=handles, loc="center", frameon=False, title=f"top-{k} sets of",
                                fontsize=MIN_FONT + 1, title_fontsize=MIN_FONT + 1)
-        _fit(fig)
+        fit_to_column(fig)
     else:
         fig.legend(handles=handles, loc="lower center", ncol=len(groups), frameon=False, fontsize=MIN_FONT + 1)
-        _fit(fig, rect=(0, extra / fig.get_figheight(), 1, 1))
+        fit_to_column(fig, rect=(0, extra / fig.get_figheight(), 1, 1))
     return fig
 
 
@@ -120,13 +121,6 @@ def cosine_violins(scores: Mapping[str, Mapping[str, object]], ylabel: str = "pi
     ax.set_ylabel(ylabel)
     sns.move_legend(ax, "lower left", bbox_to_anchor=(0, 1.0), title=None, frameon=False, ncol=len(groups),
                     fontsize=MIN_FONT + 1, borderaxespad=0.2)
-    _fit(fig)
+    fit_to_column(fig)
     return fig
 
-
-def _fit(fig: plt.Figure, **kwargs) -> None:
-    """``tight_layout`` with as little padding as keeps the notebook's PNG within the column."""
-    for pad in (0.8, 1.0, 1.3, 1.7, 2.2):
-        fig.tight_layout(pad=pad, **kwargs)
-        if png_width(fig) <= COLUMN_PX:
-            return

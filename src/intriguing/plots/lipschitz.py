@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from intriguing.plots import PALETTE, WIDTH
+from intriguing.plots._layout import legend_outside as _legend_outside
 
 __all__ = ["layer_bounds", "prefix_products", "certified_vs_found"]
 
@@ -51,15 +52,6 @@ def layer_bounds(layers: Sequence[str], paper: Sequence[float], bounds: Sequence
     ax.set_ylim(0, 1.08 * max(float(s.max()) for s in series))
     _legend_outside(fig, *ax.get_legend_handles_labels(), ncol=2, where="lower")
     return fig
-
-
-def _legend_outside(fig: plt.Figure, handles: list, labels: list[str], ncol: int, where: str, **kwargs) -> None:
-    """A figure legend below (``where="lower"``) or above (``"upper"``) the axes, never over data:
-    the axes are laid out in the height the drawn legend leaves free."""
-    legend = fig.legend(handles, labels, loc=f"{where} center", ncol=ncol, frameon=False, **kwargs)
-    renderer = fig.canvas.get_renderer()
-    share = (legend.get_window_extent(renderer).height + 4) / (fig.get_figheight() * fig.dpi)
-    fig.tight_layout(rect=(0, share, 1, 1) if where == "lower" else (0, 0, 1, 1 - share))
 
 
 def _short_layer(label: str) -> str:

@@ -1,8 +1,8 @@
-"""Figures of training runs: error curves' axes and legends, and the adversarial pools' refreshes.
+"""Figures of training runs: error curves' axes and lines, and the adversarial pools' refreshes.
 
 The learning curves themselves are :func:`intriguing.plots.learning_curves` (chapters 0 and 6);
-this module holds its axis and legend helpers and the pool figure of chapter 6, "Training with
-adversarial examples".
+this module holds their axis and line helpers and the pool figure of chapter 6, "Training with
+adversarial examples" (the legend under the axes is :func:`intriguing.plots._layout.legend_below`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from intriguing.plots import PALETTE, WIDTH
+from intriguing.plots._layout import legend_below
 
 #: Line styles of the hidden-layer pools (layer 1, 2, ...) in :func:`pool_distortions`.
 LAYER_STYLES = ["--", ":", "-."]
@@ -77,24 +78,6 @@ def outline(colour: str, lw: float) -> list:
     if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.75:  # relative luminance: only very light colours
         return []
     return [patheffects.Stroke(linewidth=lw + 1.0, foreground="0.4"), patheffects.Normal()]
-
-
-def legend_below(fig: plt.Figure, handles: list, labels: list[str], max_cols: int = 5):
-    """One legend for the whole figure, under the axes (never over data), in as few rows as fit.
-
-    The figure must use the constrained layout. The number of columns is the largest (up to
-    ``max_cols``) whose legend is no wider than the figure. Explained in chapter 0 (learning curves).
-    """
-    if not labels:
-        raise ValueError("legend_below needs at least one labelled artist")
-    renderer = fig.canvas.get_renderer()
-    for ncol in range(min(max_cols, len(labels)), 0, -1):
-        legend = fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False,
-                            columnspacing=1.2, handlelength=2.4)
-        if ncol == 1 or legend.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
-            return legend
-        legend.remove()
-    raise AssertionError("unreachable")
 
 
 def pool_distortions(refreshes: dict[str, list[dict]], steps_per_epoch: int, start_epoch: int) -> plt.Figure:
