@@ -25,6 +25,16 @@
 # committed at the git commit this notebook's package was installed from (fetched from GitHub, and
 # labelled "as committed at ..."); results a chapter computed in the runtime are labelled "computed
 # in this runtime".
+#
+# **Not tested here: the ImageNet half.** The paper's AlexNet results, Table 5's frame bounds on
+# trained weights and the average distortion of Fig. 5's examples pushed to "ostrich", need
+# pretrained weights and ImageNet-style images, which this book's machines cannot download; the
+# rows of chapter 5 that compute Table 5 here use untrained stand-in weights and say nothing about
+# the paper's numbers. A reader can compute both on a Colab GPU runtime with one
+# command, `python -m intriguing.imagenet_route` (README, "The ImageNet half (Colab)"): it writes
+# the numbers with their provenance. The unit and random-direction figures on AlexNet (Figs. 3-4,
+# `IMAGENET_DIR` in chapter 2) and QuocNet (Fig. 6, a network that was never released) are not
+# tested either.
 
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch

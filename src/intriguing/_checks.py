@@ -61,19 +61,15 @@ def number(owner: str, name: str, value: object, *, low: float | None = 0.0, str
         ok = value > low if strict else value >= low
     if ok and high is not None:
         ok = value < high if high_strict else value <= high
-    if not ok:
-        parts = []
-        if low is not None:
-            parts.append(f"{'>' if strict else '>='} {low:g}")
-        if high is not None:
-            parts.append(f"{'<' if high_strict else '<='} {high:g}")
-        rng = (" " + " and ".join(parts)) if parts else ""
-        if low == 0 and high is None:
-            rng = ""
-            kind = "a positive finite number" if strict else "a finite number >= 0"
-            raise ValueError(f"{_qualified(owner, name)} must be {kind}, got {value!r}")
-        raise ValueError(f"{_qualified(owner, name)} must be a finite number{rng}, got {value!r}")
-    return value
+    if ok:
+        return value
+    if low == 0 and high is None:
+        need = "a positive finite number" if strict else "a finite number >= 0"
+    else:
+        bounds = ([f"{'>' if strict else '>='} {low:g}"] if low is not None else []) + (
+            [f"{'<' if high_strict else '<='} {high:g}"] if high is not None else [])
+        need = " ".join(["a finite number", " and ".join(bounds)]).strip()
+    raise ValueError(f"{_qualified(owner, name)} must be {need}, got {value!r}")
 
 
 def one_of(owner: str, name: str, value: object, allowed) -> object:
