@@ -41,7 +41,7 @@ from intriguing.attacks import LBFGSConfig
 from intriguing.data import MNIST
 from intriguing.models import MLP, weight_decay_penalty
 from intriguing.runtime import seeded
-from intriguing.training import TrainConfig, error_count
+from intriguing.training import TrainConfig, train_classifier
 
 #: Attack used to refresh the pools: three solves per image instead of ten (a pool needs valid
 #: adversarial examples, not the last percent of minimality; 1.8 times cheaper on one CPU thread).
@@ -251,9 +251,9 @@ def adversarial_train(
 ) -> dict[str, list]:
     """SGD with momentum on cross-entropy + weight decay, with adversarial pools mixed in and/or dropout.
 
-    Same optimiser, learning-rate schedule, batch order (one permutation per epoch from a
-    generator seeded with ``config.seed``) and history as
-    :func:`intriguing.training.train_classifier`; the pools and dropout draw from their own
+    It is :func:`intriguing.training.train_classifier` (the same loop: optimiser, learning-rate
+    schedule, batch order from a generator seeded with ``config.seed``, history) with its
+    ``batch_loss`` hook doing the pools and dropout; the pools and dropout draw from their own
     generators (seeds ``pool.seed`` and ``config.seed + 1``), so with no pool and no dropout the
     weights are bit-identical to it. The history adds ``refreshes``: one dict per pool refresh
     (step, layer, attacked, added, replaced, pool size after, mean distortion). Explained in
@@ -267,63 +267,44 @@ def adversarial_train(
     if use_pool or p_in or p_hid:
         for k in pool.layers:
             _check_mlp(model, k)
-    opt = torch.optim.SGD(list(model.parameters()), lr=config.lr, momentum=config.momentum)
-    gen = torch.Generator().manual_seed(config.seed)
     pool_gen = torch.Generator().manual_seed(pool.seed)
     drop_gen = torch.Generator().manual_seed(config.seed + 1)
-    n, bs = len(x), config.batch_size
+    bs = config.batch_size
     extra = pool.extra_per_batch(bs)
     n_replace = round(pool.refresh_fraction * pool.size)
     pools = {k: Pool.empty(k, model.sizes[k], x) for k in pool.layers} if use_pool else {}
     above = {k: Above(model, k) for k in pools}
-    history: dict[str, list] = {"epoch": [], "objective": [], "refreshes": []}
-    for name in eval_sets or {}:
-        history[f"errors_{name}"] = []
-    step = 0  # mini-batches since the pools started
-    refresh_no = 0
-    for epoch in range(config.epochs):
-        lr = config.lr * config.lr_decay**epoch
-        for group in opt.param_groups:
-            group["lr"] = lr
-        order = torch.randperm(n, generator=gen).to(x.device)
-        model.train()
-        total = x.new_zeros(())
+    refreshes: list[dict] = []
+    state = {"step": 0, "refresh_no": 0}  # mini-batches since the pools started; refreshes so far
+
+    def batch_loss(idx: torch.Tensor, epoch: int) -> torch.Tensor:
+        """One mini-batch: refresh the pools when due, then its loss with dropout and a pool's examples."""
         pooling = use_pool and epoch >= pool.start_epoch
-        for i in range(0, n - bs + 1, bs):
-            if pooling and step % pool.refresh_every == 0:
-                for pl in pools.values():
-                    count = n_replace if step else pool.size  # the first refresh fills the pool
-                    seed = pool.seed * 1_000_003 + refresh_no
-                    history["refreshes"].append(refresh_pool(
-                        pl, model, x, y, capacity=pool.size, count=count, gen=pool_gen, step=step, seed=seed,
-                        config=pool.attack))
-                    refresh_no += 1
-                model.train()
-            idx = order[i : i + bs]
-            logits = dropout_logits(model, x[idx], p_in, p_hid, drop_gen) if (p_in or p_hid) else model(x[idx])
-            if pooling:
-                k = pool.layers[step % len(pool.layers)]
-                pl = pools[k]
-                step += 1
-                if len(pl):
-                    j = torch.randint(len(pl), (extra,), generator=pool_gen).to(x.device)
-                    logits = torch.cat([logits, above[k](pl.x[j])])
-                    loss = F.cross_entropy(logits, torch.cat([y[idx], pl.y[j]])) + weight_decay_penalty(
-                        model, weight_decay)
-                else:
-                    loss = F.cross_entropy(logits, y[idx]) + weight_decay_penalty(model, weight_decay)
-            else:
-                loss = F.cross_entropy(logits, y[idx]) + weight_decay_penalty(model, weight_decay)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.detach()
-        model.eval()
-        history["epoch"].append(epoch + 1)
-        history["objective"].append(float(total) / (n // bs))
-        for name, (ex, ey) in (eval_sets or {}).items():
-            history[f"errors_{name}"].append(error_count(model, ex, ey))
-    return history
+        step = state["step"]
+        if pooling and step % pool.refresh_every == 0:
+            for pl in pools.values():
+                count = n_replace if step else pool.size  # the first refresh fills the pool
+                seed = pool.seed * 1_000_003 + state["refresh_no"]
+                refreshes.append(refresh_pool(pl, model, x, y, capacity=pool.size, count=count, gen=pool_gen,
+                                              step=step, seed=seed, config=pool.attack))
+                state["refresh_no"] += 1
+            model.train()
+        xb, yb = x.index_select(0, idx), y.index_select(0, idx)
+        logits = dropout_logits(model, xb, p_in, p_hid, drop_gen) if (p_in or p_hid) else model(xb)
+        if pooling:
+            k = pool.layers[step % len(pool.layers)]
+            pl = pools[k]
+            state["step"] = step + 1
+            if len(pl):
+                j = torch.randint(len(pl), (extra,), generator=pool_gen).to(x.device)
+                logits = torch.cat([logits, above[k](pl.x[j])])
+                yb = torch.cat([yb, pl.y[j]])
+        return F.cross_entropy(logits, yb) + weight_decay_penalty(model, weight_decay)
+
+    history = train_classifier(model, x, y, config=config, weight_decay=weight_decay, eval_sets=eval_sets,
+                               progress=False, batch_loss=batch_loss)
+    # the history of train_classifier with the refreshes after the objective, as before
+    return {"epoch": history.pop("epoch"), "objective": history.pop("objective"), "refreshes": refreshes, **history}
 
 
 # ----------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ notebook output. Explained in chapter 0, "Framework: the MNIST model zoo".
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
@@ -82,12 +83,16 @@ def train_classifier(
     eval_sets: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
     params=None,
     progress: bool | None = None,
+    batch_loss: Callable[[torch.Tensor, int], torch.Tensor] | None = None,
 ) -> dict[str, list]:
     """SGD with momentum on cross-entropy plus the paper's weight decay; returns the history.
 
     The history holds, per epoch, the mean training objective and the error count on each of
     ``eval_sets`` (evaluated after the epoch). ``params`` limits training to some parameters
-    (the frozen autoencoder trains only its softmax).
+    (the frozen autoencoder trains only its softmax). ``batch_loss(idx, epoch)``, when given,
+    replaces the loss of a mini-batch (``idx``: its indices into ``x``); it is the one hook the
+    adversarial training of chapter 6 needs (pools mixed into the batch, dropout, pool refreshes
+    before the batch), so both share this loop: optimiser, schedule, batch order and history.
     """
     params = list(model.parameters()) if params is None else list(params)
     opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum)
@@ -105,9 +110,11 @@ def train_classifier(
         total = x.new_zeros(())
         for i in range(0, n - config.batch_size + 1, config.batch_size):
             idx = order[i : i + config.batch_size]
-            # index_select, not x[idx]: the same rows, a third of the cost of advanced indexing
-            loss = F.cross_entropy(model(x.index_select(0, idx)), y.index_select(0, idx)) + weight_decay_penalty(
-                model, weight_decay)
+            if batch_loss is not None:
+                loss = batch_loss(idx, epoch)
+            else:  # index_select, not x[idx]: the same rows, a third of the cost of advanced indexing
+                loss = F.cross_entropy(model(x.index_select(0, idx)), y.index_select(0, idx)) + weight_decay_penalty(
+                    model, weight_decay)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
