@@ -184,8 +184,8 @@ def provenance(record: dict) -> str:
     """One line for a chapter: where the numbers come from, and whether the code changed since."""
     p = record["provenance"]
     changed = p["code"] != code_version(get(record["name"]))
-    note = ("; the code has changed since: CI re-checks its slice, which still matches bit for bit"
-            if changed else "; made by the code of this version of the book")
+    note = ("; the code it ran has changed since: CI recomputes its slice with this version's code and requires "
+            "every bit to match" if changed else "; made by the code of this version of the book")
     return (f"long run {record['name']!r}: {len(record['chunks'])} chunks, computed at commit "
             f"{p['commit'][:12]} with torch {p['torch']} on {p['device']} ({p['cpu_kernels']} kernels, "
             f"{p['threads']} thread per process, {p['workers']} processes) in {p['wall_seconds'] / 60:.0f} min, "
