@@ -14,6 +14,10 @@
 # %% [markdown]
 # # Unit semantics
 #
+# ```{glue:md} first_screen
+# :format: myst
+# ```
+#
 # Section 3 of Szegedy et al. {cite}`szegedy2014intriguing` starts from a common way of reading a
 # network: take one hidden unit, find the held-out images that excite it most, and name what
 # they have in common. Their Fig. 1 shows four such rows of ten MNIST test digits for "a
@@ -41,26 +45,30 @@ if "google.colab" in sys.modules:
 # Which layers to inspect: [zoo model, hidden layer]. The first is the chapter's main figure.
 PANELS = [["CNN", "fc1"], ["CNN", "conv2"], ["FC100-100-10", "fc2"]]
 K = 10  # images per row (the paper's Fig. 1 shows 10)
-N_ROWS = 5  # units per figure, at evenly spaced quantiles of purity (5: best, quartiles, median, worst)
+N_ROWS = 5  # units per figure, at evenly spaced quantiles of purity
+#             (5: best, quartiles, median, worst)
 N_CHANCE = 1000  # random k-subsets of the test set for the chance level of purity
-SEED = 0  # seed of the random k-subsets
+SEED = 0  # seed of the random k-subsets and of the bootstrap over units
 DEVICE = "auto"  # "auto": CUDA when present, else CPU
 PROGRESS = False  # progress bars while a model trains (keep False for executed, checked notebooks)
 PERSIST = ""  # "drive": keep the trained models, attack sets and results on Google Drive (Colab)
 
-# %%
+# %% tags=["hide-input"]
 import intriguing  # noqa: F401  (first: pins the CPU code path and threads before torch loads)
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import torch
 
-from intriguing import plots, runtime, semantics, tables, zoo
+from intriguing import plots, prose, results, runtime, semantics, stats, tables, verdicts, zoo
 from intriguing.data import load_mnist
 from intriguing.storage import persist
 
 persist(PERSIST)  # "drive": the cache and results on Google Drive (see the parameters cell)
 
-if not isinstance(PANELS, list) or not PANELS or not all(isinstance(p, list) and len(p) == 2 for p in PANELS):
+if (not isinstance(PANELS, list) or not PANELS
+        or not all(isinstance(p, list) and len(p) == 2 for p in PANELS)):
     raise ValueError(f"PANELS must be a non-empty list of [model, layer] pairs, got {PANELS!r}")
 zoo.check_names([m for m, _ in PANELS])
 if not 2 <= K <= 100:
@@ -108,7 +116,7 @@ print(f"held-out set: the {len(y_test):,} MNIST test images; top {K} per unit")
 # $$
 #
 # a multiple of $1/k = 0.1$, from $0.1$ (ten different digits) to $1$ (one digit). Ten test
-# images drawn at random score about $0.28$ (computed below). Purity measures "same digit", not
+# images drawn at random score {glue:text}`chance` on average (computed below). Purity measures "same digit", not
 # "same stroke": the paper's captions name strokes that several digits share ("lower round
 # stroke": 6, 8, 0, ...). A row can be coherent and impure, so purity is a lower bound on what
 # the eye sees; the next chapter adds a label-free score.
@@ -149,9 +157,12 @@ def top_sets(model, layer):
 
 
 panels = {f"{m} {layer}": top_sets(trained[m].model, layer) for m, layer in PANELS}
-chance_sets = semantics.random_subsets(len(y_test), K, N_CHANCE, seed=SEED + semantics.SEED_OFFSETS["baseline"])
+chance_sets = semantics.random_subsets(len(y_test), K, N_CHANCE,
+                                       seed=SEED + semantics.SEED_OFFSETS["baseline"])
 chance_purity = semantics.label_purity(y_test, chance_sets, n_classes=10)[0]
-print(f"chance: {N_CHANCE} random sets of {K} test images have mean purity {float(chance_purity.mean()):.3f}")
+chance = f"{float(chance_purity.mean()):.3f}"
+print(f"chance: {N_CHANCE} random sets of {K} test images have mean purity {chance}")
+_ = prose.glue("chance", chance)
 
 # %% [markdown]
 # ## Results
@@ -166,7 +177,8 @@ for name, p in panels.items():
     n_total, n_used = int(p["masks"]["usable"].numel()), len(p["units"])
     pur = p["purity"]
     rows.append({
-        "layer": name, "units": n_total, "left out (dead or active on < k images)": n_total - n_used,
+        "layer": name, "units": n_total,
+        "left out (dead or active on < k images)": n_total - n_used,
         "analysed": n_used, "mean purity": f"{float(pur.mean()):.3f}",
         "purity 1.0 (one digit)": f"{int((pur > 0.999).sum())} of {n_used}",
         "purity ≥ 0.8": f"{int((pur > 0.799).sum())} of {n_used}",
@@ -194,21 +206,38 @@ def receptive_field(layer, row, col):
     return stride * row, stride * col, side
 
 
+WORDS = dict(enumerate("no a two three four five six seven eight nine ten".split()))
+
+
+def composition(digits):
+    """The digits of a row in words, most frequent first: "all 8s", "eight 2s, a 3 and a 7"."""
+    counts = sorted(Counter(digits).items(), key=lambda dc: (-dc[1], dc[0]))
+    if len(counts) == 1:
+        return f"all {counts[0][0]}s"
+    parts = [f"{WORDS.get(n, n)} {d}s" if n > 1 else f"{'an' if d == 8 else 'a'} {d}"
+             for d, n in counts]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def figure_for(name):
-    """The grid of one panel: N_ROWS units at evenly spaced quantiles of purity, and a table of them."""
+    """The grid of one panel (N_ROWS units at evenly spaced quantiles of purity), a table of its
+    rows, and a sentence on them (how many rows have 8 of 10 images of one digit, their digits)."""
     p = panels[name]
     pos = semantics.select_by_quantiles(p["purity"], N_ROWS)
     idx = p["indices"][pos]
-    labels, rows = [], []
-    quantiles = QUANTILE_NAMES.get(len(pos), [f"quantile {i}/{len(pos) - 1}" for i in range(len(pos))])
+    labels, rows, digits = [], [], []
+    quantiles = QUANTILE_NAMES.get(len(pos),
+                                   [f"quantile {i}/{len(pos) - 1}" for i in range(len(pos))])
     for q, i in zip(quantiles, pos.tolist()):
         unit = int(p["units"][i])
         unit_name = semantics.describe_unit(unit, p["shape"])
         count = round(float(p["purity"][i]) * K)
+        row_digits = [int(v) for v in y_test[p["indices"][i]]]
+        digits.append((q, count, row_digits))
         labels.append(f"{unit_name}\n{int(p['majority'][i])}: {count}/{K}")
         rows.append({"row": q, "unit": unit_name, "purity": f"{count / K:.1f}",
                      "majority digit": int(p["majority"][i]),
-                     f"labels of the top {K}, best first": "".join(str(int(v)) for v in y_test[p["indices"][i]])})
+                     f"labels of the top {K}, best first": "".join(map(str, row_digits))})
     layer = name.split()[-1]
     windows = None
     if len(p["shape"]) == 3 and layer in ("conv1", "conv2"):  # mark the window each conv unit sees
@@ -220,43 +249,55 @@ def figure_for(name):
     fig = plots.units.plot_top_images(x_test.cpu(), idx.cpu(), labels, windows=windows,
                                       title=f"{name}: top-{K} test images of {len(pos)} units "
                                             f"(rows: quantiles of purity, best first)")
-    return fig, tables.formatted(pd.DataFrame(rows).set_index("row"), "{}")
+    eight = sum(count >= 8 for _, count, _ in digits)
+    worst = digits[-1][2]
+    rows_word = WORDS.get(len(digits), str(len(digits)))
+    text = (f"{WORDS.get(eight, str(eight)).capitalize()} of the {rows_word} rows have at least "
+            f"eight images of one digit, and the worst row draws on "
+            + ("one digit" if len(set(worst)) == 1 else f"{WORDS.get(len(set(worst)))} digits")
+            + f". The rows, best first: {'; '.join(composition(d) for _, _, d in digits)}")
+    shown[name] = digits
+    return fig, tables.formatted(pd.DataFrame(rows).set_index("row"), "{}"), text
 
 
-# %% mystnb={"image": {"alt": "A grid of MNIST test digits, white on black, in five rows of ten: the top-10 images of five fc1 units of the CNN, the unit with the purest row at the top and the worst at the bottom. The first rows are all 8s, all 7s and nine 3s, the fourth eight 8s and two 5s; the bottom row mixes 3s, 9s, a 4, 1s and a 7."}}
+shown = {}  # panel -> its figure's rows: (quantile, majority count, digits)
+
+
+# %% mystnb={"image": {"alt": "A grid of MNIST test digits, white on black, in five rows of ten: the top-10 images of five fc1 units of the CNN, the unit with the purest row at the top and the worst at the bottom. The first rows are all 8s, all 2s and nine 8s with a 7, the fourth seven 6s and three 5s; the bottom row mixes five 2s and five 8s."}}
 names = list(panels)
-fig, rows_table = figure_for(names[0])
+fig, rows_table, text = figure_for(names[0])
+_ = prose.glue("fig1a_rows", text)
 
 # %% [markdown]
 # **Figure 1a (the paper's Fig. 1).** Top-10 MNIST test images of five `fc1` units of the CNN, one
 # unit per row, the strongest image on the left. The units are the best, upper-quartile, median,
 # lower-quartile and worst of the layer by label purity; the left label gives the unit, the row's
-# majority digit and how many of the ten images show it. Four of the five rows have at least eight
-# images of one digit; even the worst row draws on only five digits.
+# majority digit and how many of the ten images show it. {glue:text}`fig1a_rows`.
 
 # %%
 rows_table
 
-# %% mystnb={"image": {"alt": "A grid of MNIST test digits in five rows of ten: the top-10 images of five conv2 units of the CNN, each digit with an orange square marking the 16 by 16 pixel window that the unit sees. Each row shares a stroke inside its square: the loop of 6s, the lower part of 2s, the top of 5s and 8s, the upper right curve of 3s and 2s; the bottom row mixes digits."}}
-fig, rows_table = figure_for(names[min(1, len(names) - 1)])
+# %% mystnb={"image": {"alt": "A grid of MNIST test digits in five rows of ten: the top-10 images of five conv2 units of the CNN, each digit with an orange square marking the 16 by 16 pixel window that the unit sees. Each row shares a stroke inside its square: the top of 6s, the lower curve of 5s, the upper left stroke of 4s and 6s, the left curve of 0s and the lower end of 1s; the bottom row mixes digits."}}
+fig, rows_table, text = figure_for(names[min(1, len(names) - 1)])
+_ = prose.glue("fig1b_rows", text)
 
 # %% [markdown]
 # **Figure 1b.** The same for the CNN's `conv2` units. A unit is one channel at one of the 4 × 4
 # positions ("ch 5 @ (2, 1)" is channel 5 at row 2, column 1), and the orange square is the
-# 16 × 16 window of the input that this unit sees. The rows share a stroke inside the square
-# more than a digit: the median row is the tops of 5s and 8s, the lower-quartile row the upper
-# right curve of 3s and 2s.
+# 16 × 16 window of the input that this unit sees. {glue:text}`fig1b_rows`. The rows share a
+# stroke inside the square more than a digit: the median row is the upper left stroke of 4s and
+# 6s, the lower-quartile row the left curve of 0s and the lower end of 1s.
 
 # %%
 rows_table
 
 # %% mystnb={"image": {"alt": "A grid of MNIST test digits in five rows of ten: the top-10 images of five units of the second sigmoid hidden layer of FC100-100-10, purest row at the top. The first three rows are all 9s, all 1s and all 8s, the fourth mostly 2s, and the bottom row mixes 2s and 3s."}}
-fig, rows_table = figure_for(names[min(2, len(names) - 1)])
+fig, rows_table, text = figure_for(names[min(2, len(names) - 1)])
+_ = prose.glue("fig1c_rows", text)
 
 # %% [markdown]
-# **Figure 1c.** The same for the second sigmoid hidden layer (`fc2`) of `FC100-100-10`. As in
-# Figure 1a, the rows down to the median are one digit each, the lower-quartile row has eight
-# 2s, and the worst row mixes 2s and 3s.
+# **Figure 1c.** The same for the second sigmoid hidden layer (`fc2`) of `FC100-100-10`.
+# {glue:text}`fig1c_rows`.
 
 # %%
 rows_table
@@ -271,33 +312,83 @@ rows_table
 # %%
 FIG1_CAPTIONS = {"(a)": "lower round stroke", "(b)": "upper round stroke, or lower straight stroke",
                  "(c)": "left, upper round stroke", "(d)": "diagonal straight stroke"}
-pd.DataFrame({"row": list(FIG1_CAPTIONS), "caption in the paper (Fig. 1)": list(FIG1_CAPTIONS.values())}
-             ).set_index("row")
+pd.DataFrame({"row": list(FIG1_CAPTIONS),
+              "caption in the paper (Fig. 1)": list(FIG1_CAPTIONS.values())}).set_index("row")
+
+
+# %% tags=["hide-input"]
+# The numbers of the text below, from the purity table and the figures' rows.
+def last_hidden(name):
+    """Is the panel the last hidden layer of its network?"""
+    model_name, layer = name.rsplit(" ", 1)
+    return list(trained[model_name].model.hidden(x_test[:1]))[-1] == layer
+
+
+def label(name):
+    model_name, layer = name.rsplit(" ", 1)
+    return f"{model_name} `{layer}`"
+
+
+def count_of(name, low):
+    pur = panels[name]["purity"]
+    return f"{int((pur > low - 0.001).sum())} of {len(pur)}"
+
+
+def listed(items):
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+last = [n for n in panels if last_hidden(n)]
+conv = [n for n in panels if len(panels[n]["shape"]) == 3]
+means = {n: float(panels[n]["purity"].mean()) for n in panels}
+glued = {
+    "last_single": listed(f"{count_of(n, 1.0)} ({label(n)})" for n in last) or "—",
+    "last_eight": listed(f"{count_of(n, 0.8)} ({label(n)})" for n in last) or "—",
+    "last_means": listed(f"{means[n]:.3f} ({label(n)})" for n in last) or "—",
+    "last_quantiles": "; ".join(
+        listed(str(c) for _, c, _ in shown[n]) + f" for {label(n)}" for n in last if n in shown)
+    or "—",
+}
+most = all(float((panels[n]["purity"] > 0.799).float().mean()) > 0.5 for n in last)
+glued["how_many"] = "most" if last and most else "some"
+main = names[0]
+if main in shown:
+    q, c, d = shown[main][-1]
+    n_digits = len(set(d))
+    glued["worst_row"] = (f"{label(main)} (purity {c / K:.1f}) draws on "
+                          + ("one digit" if n_digits == 1 else f"{WORDS.get(n_digits)} digits"))
+for n in conv[:1]:
+    less = means[n] < min((means[m] for m in last), default=float("inf"))
+    glued["conv_purity"] = (f"This layer is {'less' if less else 'not less'} pure (mean "
+                            f"{means[n]:.3f}, {count_of(n, 1.0)} units at 1.0)")
+prose.glue_all({k: glued.get(k, "—") for k in (
+    "last_single", "last_eight", "last_means", "last_quantiles", "how_many", "worst_row",
+    "conv_purity")})
 
 # %% [markdown]
 # ## Paper vs ours
 #
-# **The rows are coherent, as in the paper, and more plainly so.** In the last hidden layer of
-# both networks about half of the units' top-10 sets are a single digit (purity 1.0), three
-# quarters have at least eight images of one digit, and the mean purity is 0.86 to 0.87, against
-# 0.277 for ten test images drawn at random (table above). The median unit's row has nine or
-# ten images of one digit; only the bottom of the ranking mixes digits, and even the worst CNN
-# `fc1` unit (purity 0.4) draws on just five digits. "Images within each row share semantic
-# properties" holds for nearly every unit, not only for the four the paper shows.
+# **The rows are coherent, as in the paper.** In the last hidden layer of both networks,
+# {glue:text}`last_single` of the units' top-10 sets are a single digit (purity 1.0),
+# {glue:text}`last_eight` have at least eight images of one digit, and the mean purity is
+# {glue:text}`last_means`, against {glue:text}`chance` for ten test images drawn at random (table
+# above). Down the rows of the figures (best, upper quartile, median, lower quartile, worst), the
+# majority digit fills {glue:text}`last_quantiles` of the ten images; even the worst row of
+# {glue:text}`worst_row`. "Images within each row share semantic properties" holds for
+# {glue:text}`how_many` units, not only for the four the paper shows.
 #
 # **The paper's captions name strokes, not digits, and that is what our `conv2` units look
 # like.** A `conv2` unit sees a 16 × 16 window, and its rows share a stroke inside that window
-# across digits: the median row of Figure 1b is the top of 5s and 8s, the lower-quartile row
-# the upper right curve of 3s and 2s (compare "right, upper round stroke", a caption of the
-# paper's Fig. 2). This layer is less pure (mean 0.696, a fifth of its units at 1.0), as a
-# feature that several digits share must be. The paper's Fig. 1 reads more like our `conv2` than like a
-# last hidden layer, whose units here mostly pick one digit; but its network and layer are not
-# described, so this is a guess, not a finding.
+# across digits: the median row of Figure 1b is the upper left stroke of 4s and 6s (and a 5), the
+# lower-quartile row the left curve of 0s and the lower end of 1s. {glue:text}`conv_purity`, as a feature that several digits share must be. The paper's
+# Fig. 1 reads more like our `conv2` than like a last hidden layer, whose units here mostly pick
+# one digit; but its network and layer are not described, so this is a guess, not a finding.
 #
 # **What the figures cannot show.** A coherent row says that the layer's space is organised by
 # digit and stroke. It does not say that the *unit* is special: the paper's point is that random
-# directions give rows just as coherent. Chapter 2 shows that rows of random directions of the
-# same layers are indeed nearly as pure, and measures the small difference.
+# directions give rows just as coherent. Chapter 2 sets rows of random directions of the same
+# layers against these.
 #
 # ## Caveats
 #
@@ -307,8 +398,62 @@ pd.DataFrame({"row": list(FIG1_CAPTIONS), "caption in the paper (Fig. 1)": list(
 #   label-free score (the similarity of the images' pixels).
 # * **Ten images are few.** Purity moves in steps of 0.1, and a unit's top-10 set is the extreme
 #   tail of its distribution on the test set; the layer summaries above pool many units.
-# * **One network, one training run.** Our CNN is not the paper's, which is not described; a
-#   different seed gives other units (but, by the next chapter's numbers, the same picture).
+# * **One network, one training run.** Our CNN is not the paper's, which is not described, and
+#   each network here is a single training run: whether another seed would give other units, or
+#   another picture, is not measured.
 # * **Showing units proves nothing about units.** The figures show that top-10 sets are
 #   coherent. Whether that is a property of the *units* (the natural basis) or of the layer as
 #   a whole is the paper's question, answered in chapter 2 with random directions.
+#
+# ## Summary for the results page
+#
+# The paper judges its rows by eye. We judge each layer by a criterion stated in advance (rules:
+# {doc}`91_how_judged`): the 95% interval of its units' mean purity minus the chance purity lies
+# above 0. The interval is a bootstrap over the layer's units (over whole channels for a
+# convolutional layer, whose positions are correlated) and over the random chance sets; it covers
+# the choice of units and images, not the training run. Purity is a lower bound on what the eye
+# sees, so the criterion can miss a coherent layer but cannot pass a layer of mixed rows.
+
+# %% tags=["hide-input"]
+CLAIM = "Sec. 3, Fig. 1"
+CRITERION = ("the 95% interval of the mean purity of the layer's units' top-{k} test images minus "
+             "the chance purity lies above 0")
+summary, judged = [], {}
+for name, p in panels.items():
+    groups = None
+    if len(p["shape"]) == 3:  # a convolutional layer: resample whole channels
+        groups = p["units"] // (p["shape"][1] * p["shape"][2])
+    lo, hi = stats.bootstrap_ci(p["purity"], chance_purity, seed=SEED, groups_a=groups)
+    diff = means[name] - float(chance_purity.mean())
+    verdict = "reproduced" if lo > 0 else "inconclusive" if hi > 0 else "not reproduced"
+    judged[name] = verdicts.judge_criterion(verdict, CRITERION.format(k=K))
+    summary.append(results.row(
+        CLAIM, f"{name}: mean label purity, top-{K} test images",
+        "“images within each row share semantic properties” (4 rows, judged by eye)",
+        f"{means[name]:.3f} vs chance {chance} (difference {diff:+.3f} [{lo:+.3f}, {hi:+.3f}])",
+        judged[name],
+        f"{count_of(name, 1.0)} units' sets are one digit, {count_of(name, 0.8)} have at least "
+        "eight of one digit; purity is a lower bound on what the eye sees (strokes shared across "
+        "digits score low); in brackets: the 95% interval of the difference, a bootstrap over "
+        + ("channels" if groups is not None else "units") + f" and {N_CHANCE:,} chance sets; "
+        "the network and layer of the paper's Fig. 1 are not described; ours are one training "
+        "run each",
+        scale=f"{verdicts.scale(images=len(y_test), of='test', models=1, seeds=1)}; "
+              f"{len(p['units']):,} units"))
+results.record("01_units", "Unit semantics", summary)
+tally = Counter(j.verdict for j in judged.values())
+prose.first_screen(
+    claim=("The test images that most excite a single unit of an MNIST network share a semantic "
+           "property (Sec. 3, Fig. 1: four rows of ten digits, captioned by eye, e.g. "
+           "“lower round stroke”)."),
+    result=(f"Each unit's top-{K} test images, for units at evenly spaced quantiles of a stated "
+            "score, not hand-picked: mean label purity "
+            + listed(f"{means[n]:.3f} ({label(n)})" for n in panels)
+            + f", against {chance} for random sets of {K} test images."),
+    verdict=(f"{CLAIM}: " + ", ".join(f"{tally[v]} {v}" for v in verdicts.VERDICTS if tally[v])
+             + f" of {len(judged)} layers by the stated criterion (purity above chance)."),
+    caveat=("Purity measures “same digit”, a lower bound on what the eye sees; and a coherent row "
+            "does not make the unit special: random directions are the next chapter's test."),
+    scale=(f"The {len(y_test):,} MNIST test images; {len(panels)} layers of "
+           f"{len(trained)} networks (our CNN and FC100-100-10), 1 training seed each."))
+pd.DataFrame(summary).set_index("quantity")[["ours", "verdict"]]

@@ -14,27 +14,24 @@
 # %% [markdown]
 # # Results at a glance
 #
-# Every number on this page was written by the chapter that computed it (each chapter ends by
-# saving its paper-vs-ours rows to `results/<chapter>.json`); nothing here is typed in. The
-# verdicts follow the rule each chapter states: *reproduced* where our number agrees with the
-# paper's within that rule, *partly* where the claim holds but the number differs, *not
-# reproduced* where the claim does not hold for our models, and *beyond the paper* for
-# measurements the paper did not make. Follow a chapter's link for the method and the caveats.
+# Every claim of the paper, in the paper's order, with the rows of the chapters that test it. Each
+# row was written by the chapter that computed it (each chapter ends by saving its rows to
+# `results/<chapter>.json`): the numbers, the verdict, the rule that gave it and how far the number
+# is from that rule's threshold, and the scale it rests on. The verdicts come from the book's one
+# rule set, explained on {doc}`91_how_judged`; only *evidence* rows are counted. Rows that were used
+# to choose one of the paper's open definitions (*fitted*) or that hold by construction are shown
+# but not counted, and measurements beyond the paper are listed at the end, without a verdict.
 #
 # On a fresh Colab runtime, where no chapter has run yet, a chapter's results are shown as
 # committed at the git commit this notebook's package was installed from (fetched from GitHub, and
 # labelled "as committed at ..."); results a chapter computed in the runtime are labelled "computed
 # in this runtime".
 #
-# **Not tested here: the ImageNet half.** The paper's AlexNet results, Table 5's frame bounds on
-# trained weights and the average distortion of Fig. 5's examples pushed to "ostrich", need
-# pretrained weights and ImageNet-style images, which this book's machines cannot download; the
-# rows of chapter 5 that compute Table 5 here use untrained stand-in weights and say nothing about
-# the paper's numbers. A reader can compute both on a Colab GPU runtime with one
-# command, `python -m intriguing.imagenet_route` (README, "The ImageNet half (Colab)"): it writes
-# the numbers with their provenance. The unit and random-direction figures on AlexNet (Figs. 3-4,
-# `IMAGENET_DIR` in chapter 2) and QuocNet (Fig. 6, a network that was never released) are not
-# tested either.
+# **Not tested here: the ImageNet half.** The paper's AlexNet results (Figs. 3-5, Table 5 on trained
+# weights) need pretrained weights and ImageNet-style images, which this book's machines cannot
+# download, and QuocNet (Fig. 6) was never released. Their rows say what each needs; a reader can
+# compute Table 5 and a Fig. 5 analogue on a Colab GPU runtime with one command,
+# `python -m intriguing.imagenet_route` (README, "The ImageNet half (Colab)").
 
 # %% tags=["remove-cell"]
 # Colab only: install the book's package from the same git ref as this notebook (the launch
@@ -63,15 +60,35 @@ storage.persist(PERSIST)
 recorded, notes = results.for_page(CHAPTERS)
 for note in notes:
     print(note)
-counts = pd.Series([row["verdict"] for r in recorded for row in r["rows"]]).value_counts()
-print(f"{sum(len(r['rows']) for r in recorded)} results from {len(recorded)} chapters: "
-      + ", ".join(f"{counts.get(v, 0)} {v}" for v in results.VERDICTS))
+claims, beyond = results.by_claim(recorded)
+counts = results.tally(claims)
+display(Markdown(f"{len(claims)} claims of the paper, from {len(recorded)} chapters' results; "
+                 f"{sum(len(g['rows']) for g in beyond)} measurements beyond the paper."))
+display(pd.DataFrame({"rows": counts}).rename_axis("verdict"))
 
 # %% tags=["hide-input"]
-for r in recorded:
-    display(Markdown(f"### [{r['title']}]({r['chapter']}.html)"))
-    if r["shown_from"]:
-        display(Markdown(f"*{r['shown_from']}*"))
-    for claim, rows in pd.DataFrame(r["rows"]).groupby("claim", sort=False):
-        display(Markdown(f"*{claim}*"))
-        display(tables.formatted(rows[["quantity", "paper", "ours", "verdict", "why"]].set_index("quantity"), "{}"))
+COLUMNS = ["quantity", "paper", "ours", "verdict", "distance to threshold", "scale", "why"]
+sources = {r["chapter"]: r for r in recorded}
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    lines = []
+    for line in rows:
+        role = line.get("role", "evidence")
+        verdict = line["verdict"] if role in ("evidence", "measurement") else f"{line['verdict']} ({role})"
+        lines.append({**line, "verdict": verdict, "distance to threshold": line.get("distance", "")})
+    return tables.formatted(pd.DataFrame(lines)[COLUMNS].set_index("quantity"), "{}")
+
+
+for claim in claims:
+    display(Markdown(f"### {claim['claim']}\n\n*{claim['text']}*"))
+    for name in dict.fromkeys(line["chapter"] for line in claim["rows"] if line["chapter"]):
+        src = sources[name]
+        label = f" ({src['shown_from']})" if src["shown_from"] else ""
+        display(Markdown(f"From [{src['title']}]({name}.html){label}:"))
+    display(frame(claim["rows"]))
+
+display(Markdown("### Beyond the paper"))
+for group in beyond:
+    display(Markdown(f"*{group['heading']}* ([chapter]({group['rows'][0]['chapter']}.html))"))
+    display(frame(group["rows"]).drop(columns=["verdict", "distance to threshold"]))

@@ -45,6 +45,9 @@ CHROMIUM_FLAGS = [
 # Cells whose output myst-nb leaves out of the page.
 REMOVE_OUTPUT_TAGS = {"remove-cell", "remove_cell", "remove-output", "remove_output"}
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+#: What a chapter opens with (intriguing.prose.first_screen), and the glue record prefix (intriguing.prose).
+FIRST_SCREEN = "Claim, result and verdict"
+GLUE_PREFIX = "application/papermill.record/"
 
 SOURCES = sorted(p for p in CHAPTERS.glob("*.py") if p.name != "__init__.py")
 NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
@@ -263,9 +266,19 @@ PAGE_STATE_JS = """async () => {
       .map(e => e.href || e.src);
   out.outputs = Array.from(document.querySelectorAll('.cell_output')).map(e => e.innerText);
   out.pageOverflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
-  out.overflowing = Array.from(document.querySelectorAll('.cell_output > div'))
+  out.overflowing = Array.from(document.querySelectorAll('.cell_output > div, .cell_output pre'))
       .filter(e => e.scrollWidth > e.clientWidth + 1)
       .map(e => [e.scrollWidth, e.clientWidth, (e.innerText || '').trim().slice(0, 60)]);
+  // code a reader sees without opening it: no line may run past the column's right edge
+  out.cutInputs = Array.from(document.querySelectorAll('.cell_input pre'))
+      .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+      .map(e => (e.innerText || '').split('\n').reduce((a, b) => b.length > a.length ? b : a, '').trim());
+  // a chapter opens with its claim, result and verdict: the first box comes before any code cell
+  const box = document.querySelector('.admonition');
+  const cell = document.querySelector('.cell');
+  out.firstScreen = box ? {title: (box.querySelector('.admonition-title') || box).innerText.trim(),
+      beforeCode: !cell || !!(box.compareDocumentPosition(cell) & Node.DOCUMENT_POSITION_FOLLOWING),
+      text: box.innerText.slice(0, 400)} : null;
   return out;
 }"""
 
@@ -316,6 +329,9 @@ def _open(browser, url: str, base: str, shot: Path) -> tuple[dict, list[str]]:
     for wide, box, text in state["overflowing"]:
         problems.append(f"an output is {wide} px wide in a {box} px column, so readers must scroll sideways "
                         f"to see all of it ({text!r}): narrow it, or tag its cell full-width")
+    for line in state["cutInputs"]:
+        problems.append(f"a code line runs past the right edge of the page ({line[:60]!r}): wrap it, or tag its "
+                        "cell hide-input")
     for img in state["images"]:
         if not img["ok"]:
             problems.append(f"image did not load: {img['src']}")
@@ -332,15 +348,22 @@ def _open(browser, url: str, base: str, shot: Path) -> tuple[dict, list[str]]:
     return state, problems
 
 
+def _glue_only(output) -> bool:
+    """A value glued for the prose (intriguing.prose.glue): stored in the notebook, not rendered."""
+    data = output.get("data", {})
+    return output.output_type == "display_data" and bool(data) and all(k.startswith(GLUE_PREFIX) for k in data)
+
+
 def _expected_outputs(notebook: Path) -> tuple[list[list[str]], int]:
     """Per rendered code cell with outputs: the first lines of its text outputs; and the image count."""
     nb = nbformat.read(notebook, as_version=4)
     cells, images = [], 0
     for cell in nb.cells:
-        if cell.cell_type != "code" or not cell.outputs or _tags(cell) & REMOVE_OUTPUT_TAGS:
+        shown = [o for o in cell.get("outputs", []) if not _glue_only(o)]
+        if cell.cell_type != "code" or not shown or _tags(cell) & REMOVE_OUTPUT_TAGS:
             continue
         lines = []
-        for out in cell.outputs:
+        for out in shown:
             if out.output_type == "stream" and out.name == "stdout":
                 text = re.sub(r"\x1b\[[0-9;]*m", "", out.text)
                 lines += [ln.strip() for ln in text.splitlines() if ln.strip()][:1]
@@ -381,6 +404,13 @@ def test_page_in_browser(page_name: str, browser, server):
     notebook = ROOT / f"{page_name}.ipynb"
     if notebook.is_file() and state:
         cells, images = _expected_outputs(notebook)
+        if re.fullmatch(r"chapters/0\d_\w+", page_name):
+            first = state["firstScreen"]
+            if not first or first["title"] != FIRST_SCREEN or not first["beforeCode"]:
+                problems.append(f"the chapter does not open with its {FIRST_SCREEN!r} box before any code "
+                                f"(found {first!r}): glue it with intriguing.prose.first_screen")
+            elif "{glue" in first["text"] or not re.search(r"Verdict", first["text"]):
+                problems.append(f"the first-screen box is not filled in: {first['text'][:120]!r}")
         if len(state["outputs"]) != len(cells):
             problems.append(f"{len(cells)} code cells have outputs, the page shows "
                             f"{len(state['outputs'])}")

@@ -150,7 +150,7 @@ def test_results_page_falls_back_to_the_committed_results_of_its_commit(fresh_ru
 def test_results_page_labels_what_this_runtime_computed(fresh_runtime):
     from intriguing import results
 
-    results.record("00_zoo", "Zoo", [results.row("c", "q", "1", "2", "partly", "w")])
+    results.record("00_zoo", "Zoo", [results.row("c", "q", "1", "2", None, "w", role="measurement")])
     saved = json.loads((fresh_runtime / "00_zoo.json").read_text())
     assert saved["computed_with"] == SOURCE, "a results file written on Colab records its commit"
     shown, notes = results.for_page(["00_zoo", "03_lbfgs"], fetch=_committed([]))
@@ -162,7 +162,7 @@ def test_a_results_file_of_another_ref_is_named_and_replaced_by_the_committed_on
     from intriguing import results
 
     monkeypatch.setattr(results, "installed_from", lambda: {**SOURCE, "ref": "v0.1.0", "commit": "f" * 40})
-    results.record("00_zoo", "Zoo", [results.row("c", "q", "1", "2", "partly", "w")])
+    results.record("00_zoo", "Zoo", [results.row("c", "q", "1", "2", None, "w", role="measurement")])
     monkeypatch.setattr(results, "installed_from", lambda: dict(SOURCE))
     shown, notes = results.for_page(["00_zoo"], fetch=_committed([]))
     assert shown[0]["shown_from"].startswith("as committed at main") and shown[0]["title"] != "Zoo"

@@ -70,3 +70,23 @@ def test_bare_axes_and_label_column():
     assert width == round(width, 1) and width >= plots.text_width("a much longer label", 9) + 0.1
     assert plots._label_width(["a much longer label"], 9, gap=0.1) == width  # the widest decides
     plt.close(fig)
+
+
+def test_layer_bounds_without_the_papers_bars():
+    """Chapter 5's Figure 1 for the untrained stand-in: our two bars only, nothing to set beside
+    the paper's Table 5 (the paper's bars are drawn only for a trained network)."""
+    from intriguing.plots import lipschitz as PL
+
+    names = ["Conv. 1", "Conv. 2", "FC. 1"]
+    fig = PL.layer_bounds(names, None, [1.5, 1.6, 0.9], [1.49, 1.55, 0.9], network="UNTRAINED stand-in")
+    try:
+        ax = fig.axes[0]
+        assert len(ax.patches) == 2 * len(names)  # two bars per layer
+        legend = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert not any("paper" in t for t in legend), legend
+        assert ax.get_title() == "UNTRAINED stand-in"
+        assert fig.get_figwidth() <= plots.WIDTH + 1e-9
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="one value per layer"):
+        PL.layer_bounds(names, None, [1, 2], [1, 2, 3], network="x")

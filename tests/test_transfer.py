@@ -3,6 +3,7 @@
 import copy
 import math
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -340,3 +341,130 @@ def test_transfer_heatmaps_refuse_bad_tables():
     with pytest.raises(ValueError, match="limit"):
         plots.transfer.difference_heatmap(ours, ref, lo, hi, limit=0)
     matplotlib.pyplot.close("all")
+
+
+# ----------------------------------------------------------------------------------------------
+# frames, the bootstrap over images, and the choice of a reading
+
+
+def test_rates_and_ci_frames_carry_the_matrix_names_and_values(zoo_of_two, adv_sets):
+    m = transfer.transfer_matrix(adv_sets, zoo_of_two, count="correct")
+    rates = m.rates_frame()
+    assert list(rates.index) == m.rows and list(rates.columns) == m.cols
+    assert rates.to_numpy().tolist() == m.rates().numpy().tolist()
+    lo, hi = m.ci_frames()
+    wlo, whi = m.wilson()
+    assert lo.to_numpy().tolist() == wlo.numpy().tolist() and hi.to_numpy().tolist() == whi.numpy().tolist()
+    assert (lo <= rates).all().all() and (rates <= hi).all().all()
+
+
+def test_per_image_outcomes_add_up_to_the_counts(zoo_of_two, adv_sets):
+    for count in transfer.COUNT_RULES:
+        m = transfer.transfer_matrix(adv_sets, zoo_of_two, count=count, per_image=True)
+        assert m.hits.shape == m.counted.shape == (2, 2, N_IMAGES) and m.hits.dtype == torch.bool
+        assert torch.equal(m.hits.sum(-1), m.errors) and torch.equal(m.counted.sum(-1), m.totals)
+        assert not (m.hits & ~m.counted).any()
+        plain = transfer.transfer_matrix(adv_sets, zoo_of_two, count=count)
+        assert torch.equal(plain.errors, m.errors) and plain.hits is None
+    with pytest.raises(ValueError, match="per-image"):
+        plain.bootstrap(lambda r: r[..., 0, 1])
+    other = dict(adv_sets["mlp"], labels=adv_sets["mlp"]["labels"].roll(1))
+    with pytest.raises(ValueError, match="same images"):
+        transfer.transfer_matrix({"a": adv_sets["mlp"], "b": other}, zoo_of_two, per_image=True)
+
+
+def _known_matrix(hits: list[list[list[int]]]) -> transfer.TransferMatrix:
+    h = torch.tensor(hits, dtype=torch.bool)
+    counted = torch.ones_like(h)
+    return transfer.TransferMatrix([f"r{i}" for i in range(h.shape[0])], [f"c{j}" for j in range(h.shape[1])],
+                                   h.sum(-1), counted.sum(-1), "all", "error", h, counted)
+
+
+def test_bootstrap_of_a_ratio_is_reproducible_and_covers_its_value():
+    g = torch.Generator().manual_seed(0)
+    n = 400
+    a = torch.rand(n, generator=g) < 0.3  # one cell near 30%, the other near 10%
+    b = torch.rand(n, generator=g) < 0.1
+    m = _known_matrix([[a.tolist(), b.tolist()]])
+
+    def ratio(r):
+        return r[..., 0, 0] / r[..., 0, 1]
+
+    value, lo, hi = m.bootstrap(ratio, n_bootstrap=500, seed=1)
+    assert value == pytest.approx(float(a.double().mean() / b.double().mean()))
+    assert lo < value < hi
+    assert m.bootstrap(ratio, n_bootstrap=500, seed=1) == (value, lo, hi)  # same seed: same bits
+    assert m.bootstrap(ratio, n_bootstrap=500, seed=1, chunk=7) == (value, lo, hi)  # chunks do not matter
+    assert m.bootstrap(ratio, n_bootstrap=500, seed=2) != (value, lo, hi)
+    # the normal approximation of a ratio of two binomial rates: the interval is about that wide
+    pa, pb = float(a.double().mean()), float(b.double().mean())
+    se = value * math.sqrt((1 - pa) / (n * pa) + (1 - pb) / (n * pb))
+    assert 0.6 < (hi - lo) / (2 * 1.96 * se) < 1.6
+
+
+def test_bootstrap_resamples_images_jointly_across_cells():
+    """Two identical cells: every resample gives them the same rate, so their difference is 0."""
+    cell = [bool(i % 3 == 0) for i in range(90)]
+    m = _known_matrix([[cell, cell]])
+    value, lo, hi = m.bootstrap(lambda r: r[..., 0, 0] - r[..., 0, 1], n_bootstrap=200)
+    assert value == lo == hi == 0
+    _, lo, hi = m.bootstrap(lambda r: r[..., 0, 0], n_bootstrap=200)
+    assert lo < 100 / 3 < hi
+    with pytest.raises(ValueError, match="not finite"), np.errstate(divide="ignore"):
+        _known_matrix([[[False] * 5, [True] * 5]]).bootstrap(lambda r: r[..., 0, 1] / r[..., 0, 0])
+    with pytest.raises(ValueError, match="n_bootstrap"):
+        m.bootstrap(lambda r: r[..., 0, 0], n_bootstrap=0)
+
+
+def test_paired_cells_pick_rows_columns_and_mask_in_the_papers_order():
+    import pandas as pd
+
+    paper = pd.DataFrame([[100, 10, 20], [30, 100, 40]], index=["a", "b"], columns=["x", "y", "z"])
+    # our columns in another order, and a row the paper does not have
+    ours = pd.DataFrame({"z": [15, 50, 0], "y": [12, 99, 0], "x": [100, 31, 0]}, index=["a", "b", "extra"])
+    c = transfer.paired_cells(ours, paper, mask=~np.eye(2, 3, dtype=bool))
+    assert list(zip(c["row"], c["col"])) == [("a", "y"), ("a", "z"), ("b", "x"), ("b", "z")]
+    assert c["gap"].tolist() == [2, -5, 1, 10] and c["paper"].tolist() == [10, 20, 30, 40]
+    assert len(transfer.paired_cells(ours, paper, ["b"])) == 3
+    with pytest.raises(ValueError, match="no"):
+        transfer.paired_cells(ours.drop(columns="z"), paper)
+    with pytest.raises(ValueError, match="mask"):
+        transfer.paired_cells(ours, paper, mask=np.ones((3, 3), dtype=bool))
+
+
+def test_reading_is_chosen_on_each_group_and_tested_on_the_other():
+    gaps = {"A": {"t2": [1, -1, 1], "t4": [0.5, 0.5]},
+            "B": {"t2": [3, 3, 3], "t4": [0.2, -0.2]},
+            "C": {"t2": [5, 5, 5], "t4": [9, 9]}}
+    assert transfer.choose_reading({k: v["t2"] for k, v in gaps.items()}) == "A"
+    checks = transfer.validate_reading(gaps)
+    assert [(c.chosen_on, c.reading, c.tested_on, c.best_on_held_out) for c in checks] == [
+        ("t2", "A", "t4", "B"), ("t4", "B", "t2", "A")]
+    assert checks[0].fitted_gap == 1 and checks[0].held_out_gap == 0.5 and checks[0].best_held_out_gap == 0.2
+    assert checks[1].held_out_gap == 3
+    assert not transfer.reading_identified(checks)  # the two tables disagree: not identified
+    gaps["B"]["t4"] = [0.6, 0.6]
+    checks = transfer.validate_reading(gaps)
+    assert transfer.reading_identified(checks) and {c.reading for c in checks} == {"A"}
+    assert transfer.choose_reading({"x": [1], "y": [-1]}) == "x"  # a tie: the first
+    with pytest.raises(ValueError, match="same two or more groups"):
+        transfer.validate_reading({"A": {"t2": [1]}, "B": {"t4": [1]}})
+    with pytest.raises(ValueError, match="no readings"):
+        transfer.choose_reading({})
+
+
+def test_cells_within_and_the_pattern_by_row_follow_the_fooling_rate_rule():
+    import pandas as pd
+
+    # tolerance max(2 pts, 20%): 10 vs 12 is inside (2), 50 vs 61 inside (11 <= 12.2), 3 vs 6 outside
+    paper = pd.DataFrame([[100, 10, 6], [61, 100, 0.5]], index=["a", "b"], columns=["a", "b", "c"])
+    ours = pd.DataFrame([[100, 12, 3], [50, 100, 2.5]], index=["a", "b"], columns=["a", "b", "c"])
+    cells = transfer.paired_cells(ours, paper, mask=~np.eye(2, 3, dtype=bool))
+    assert transfer.cells_within(cells).tolist() == [True, False, True, True]
+    table = transfer.pattern_by_row(cells)
+    assert list(table.index) == ["a", "b"]
+    assert table.loc["a"].tolist() == ["1 of 2", "2.5", "-3.0", "→ c: 3.00 vs 6"]
+    assert table.loc["b"].tolist() == ["2 of 2", "6.5", "-11.0", "→ a: 50.00 vs 61"]
+    # two tables' cells concatenated (their indices repeat): each row still counts its own cells
+    both = transfer.pattern_by_row(pd.concat([cells, cells.assign(row=cells["row"] + "'")]))
+    assert both["cells within tolerance"].tolist() == ["1 of 2", "2 of 2", "1 of 2", "2 of 2"]

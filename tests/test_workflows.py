@@ -156,7 +156,8 @@ def test_build_book_no_execute_is_the_tested_strict_build(tmp_path):
     calls = log.read_text().splitlines()
     flags = "--warningiserror --nitpick --keep-going --all"
     assert calls == ["tools/setup.sh ", "tools/fetch_mathjax.sh ", f".venv/bin/jupyter-book build . {flags}",
-                     "tools/setup.sh ", ".venv/bin/python tools/execute_chapters.py", "tools/fetch_mathjax.sh ",
+                     "tools/setup.sh ", ".venv/bin/python tools/execute_chapters.py",
+                     ".venv/bin/python tools/intro_findings.py", "tools/fetch_mathjax.sh ",
                      f".venv/bin/jupyter-book build . {flags}"]
     test_book = (ROOT / "tests" / "test_book.py").read_text()
     assert '"--warningiserror", "--nitpick", "--keep-going", "--all"' in test_book

@@ -22,6 +22,8 @@ if [ -z "${INTRIGUING_DATA:-}" ] && [ -d ../shared/data ]; then
 fi
 if [ "$execute" = 1 ]; then
     .venv/bin/python tools/execute_chapters.py
+    # the landing page's findings, from the results the chapters just wrote
+    .venv/bin/python tools/intro_findings.py
 fi
 bash tools/fetch_mathjax.sh
 # A fresh build, so that warnings of pages unchanged since the last build are reported again.

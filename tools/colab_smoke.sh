@@ -83,7 +83,10 @@ run_chapter 04_transfer -p TABLE2_MODELS "$T1" -p N_IMAGES 30 -p N_COMPARE 6 -p 
 run_chapter 05_lipschitz -p ALEXNET_WEIGHTS '"standin"' -p LANCZOS_RTOL 1e-3 -p MODELS "$T1" \
     -p N_JACOBIAN 10 -p N_PREFIX 5 -p N_IMAGES 30
 run_chapter 06_adversarial_training -p EPOCHS 2 -p POOL_SIZE 50 -p N_EVAL 20 -p POOL_SEARCH_STEPS 1
+run_chapter 07_later_attacks -p MODELS "$T1" -p N_IMAGES 5 -p N_LBFGS_SET 30 \
+    -p CURVE_MODELS '["FC100-100-10"]'
 run_chapter 90_results
+run_chapter 91_how_judged
 
 # Every chapter that records results wrote them (to the temporary folder).
 missing=$("$venv_py" - <<'EOF'

@@ -68,3 +68,69 @@ ADVERSARIAL_TRAINING = {"weight decay": 1.6, "dropout": 1.3, "adversarial pool (
 #: Fig. 5's caption (AlexNet, every image pushed to "ostrich"): "Average distortion based on 64
 #: examples is 0.006508" (the pixel scale is not stated).
 FIG5 = {"distortion": 0.006508, "examples": 64}
+
+#: Every claim of the paper, in the paper's order: what the results page lists, one heading each.
+#: ``tested_in`` names the chapter that tests the claim here; a claim this book cannot test here has
+#: ``not_tested`` = (what it needs, how to test it), and the results page shows it as *not tested*.
+CLAIMS = {
+    "Sec. 3, Fig. 1": {
+        "text": "the images that most excite a single unit of an MNIST network share a semantic property",
+        "tested_in": "01_units"},
+    "Sec. 3, Fig. 2": {
+        "text": "random directions of a layer are as semantically coherent as its single units (MNIST)",
+        "tested_in": "02_random_directions"},
+    "Sec. 3, Figs. 3-4": {
+        "text": "the same on AlexNet, ImageNet validation images",
+        "not_tested": ("a pretrained AlexNet and ImageNet validation images (not downloadable here)",
+                       "chapter 2 on Colab with IMAGENET_DIR set to a folder of validation images")},
+    "Table 1, errors": {
+        "text": "training and test errors of the six MNIST models", "tested_in": "00_zoo"},
+    "Table 1, distortions": {
+        "text": "average minimal distortion that brings each model to 0% accuracy", "tested_in": "03_lbfgs"},
+    "Sec. 4.2, every sample": {
+        "text": "for every sample an adversarial example exists, very close and visually indistinguishable",
+        "tested_in": "03_lbfgs"},
+    "Fig. 5": {
+        "text": "AlexNet images pushed to “ostrich”; average distortion 0.006508 over 64 examples",
+        "not_tested": ("a pretrained AlexNet and ImageNet-style images",
+                       "`python -m intriguing.imagenet_route` on a Colab GPU runtime (README, “The ImageNet half”)")},
+    "Fig. 6": {
+        "text": "QuocNet images recognised as “car” pushed to “not car”",
+        "not_tested": ("QuocNet, which was never released",
+                       "no route: a substitute network would test another claim")},
+    "Fig. 7": {
+        "text": "adversarial examples leave 0% accuracy, Gaussian noise of stddev 1 leaves 51%",
+        "tested_in": "03_lbfgs"},
+    "Table 2": {
+        "text": "adversarial examples of one model fool the other models (cross-model generalisation)",
+        "tested_in": "04_transfer"},
+    "Table 2, noise": {
+        "text": "Gaussian noise of stddev 0.1 and 0.3 fools the models far less", "tested_in": "04_transfer"},
+    "Table 3": {
+        "text": "errors and test-set minimal distortions of the networks trained on the halves P1 and P2",
+        "tested_in": "04_transfer"},
+    "Table 4": {
+        "text": "adversarial examples fool networks trained on a disjoint half of the data, less often",
+        "tested_in": "04_transfer"},
+    "Sec. 4.2, adversarial training": {
+        "text": "training on a refreshed pool of adversarial examples beats weight decay (1.6%) and dropout "
+                "(1.3%): below 1.2% test error; per-layer pools are essential, higher layers more useful",
+        "tested_in": "06_adversarial_training"},
+    "Sec. 4.3, eq. 2": {
+        "text": "the operator norm of a convolution layer from the Fourier transform of its kernels",
+        "tested_in": "05_lipschitz"},
+    "Sec. 4.3, max-pooling": {
+        "text": "max-pooling is contractive (Lipschitz constant at most 1)", "tested_in": "05_lipschitz"},
+    "Table 5": {
+        "text": "upper Lipschitz bounds of the eight layers of the authors' trained AlexNet",
+        "not_tested": ("trained AlexNet weights (torchvision's pretrained AlexNet is the nearest: not "
+                       "downloadable here)",
+                       "`python -m intriguing.imagenet_route` on Colab, or chapter 5 with ALEXNET_WEIGHTS = "
+                       "\"torchvision\"")},
+    "Sec. 4.3, argument": {
+        "text": "instabilities can appear as soon as the first convolutional layer; a small bound would "
+                "rule out adversarial examples (a bound, not a proof of their existence)",
+        "not_tested": ("a trained convolutional network of the paper's size (the MNIST CNN is a small analogue, "
+                       "shown as a measurement)",
+                       "chapter 5 on Colab with ALEXNET_WEIGHTS = \"torchvision\"")},
+}

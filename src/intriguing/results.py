@@ -24,13 +24,14 @@ from pathlib import Path
 
 from intriguing._atomic import atomic_write
 from intriguing.data import book_root
+from intriguing.paper import CLAIMS
 from intriguing.storage import persist_root
+from intriguing.verdicts import ROLES, VERDICTS, Judgement, not_tested
 
-VERDICTS = ("reproduced", "partly", "not reproduced", "beyond the paper")
 #: The chapters that record results, in book order: what the results page fetches for a runtime
 #: that has none of its own (tests/test_workflows.py checks this against results/*.json).
-RECORDED = ("00_zoo", "02_random_directions", "03_lbfgs", "04_transfer", "05_lipschitz",
-            "06_adversarial_training")
+RECORDED = ("00_zoo", "01_units", "02_random_directions", "03_lbfgs", "04_transfer", "05_lipschitz",
+            "06_adversarial_training", "07_later_attacks")
 RAW_URL = "https://raw.githubusercontent.com/{repo}/{commit}/results/{chapter}.json"
 
 
@@ -67,11 +68,32 @@ def _at(source: dict) -> str:
     return f"{source['ref']} (commit {source['commit'][:7]})"
 
 
-def row(claim: str, quantity: str, paper: str, ours: str, verdict: str, why: str) -> dict:
-    """One paper-vs-ours line: numbers as the chapter printed them (text), and a one-line verdict."""
-    if verdict not in VERDICTS:
-        raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
-    return {"claim": claim, "quantity": quantity, "paper": paper, "ours": ours, "verdict": verdict, "why": why}
+def row(claim: str, quantity: str, paper: str, ours: str, judgement: Judgement | None, why: str, *,
+        role: str = "evidence", scale: str = "") -> dict:
+    """One paper-vs-ours line of the results page.
+
+    ``claim`` is a key of :data:`intriguing.paper.CLAIMS` (a claim of the paper; any heading for a
+    *measurement* row, which the paper did not make). ``paper``/``ours`` are the numbers as the chapter
+    printed them (text); ``judgement`` comes from :mod:`intriguing.verdicts` (None only for a
+    measurement). ``role`` is one of :data:`intriguing.verdicts.ROLES`: only *evidence* rows are counted.
+    ``scale`` says what the row rests on (images, models, training seeds: :func:`verdicts.scale`).
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {tuple(ROLES)}, got {role!r}")
+    if role == "measurement":
+        if judgement is not None:
+            raise ValueError("a measurement row (beyond the paper) has no verdict: pass judgement=None")
+        verdict, rule, distance = "—", "", ""
+    else:
+        if claim not in CLAIMS:
+            raise ValueError(f"claim must be a key of intriguing.paper.CLAIMS, got {claim!r}")
+        if not isinstance(judgement, Judgement):
+            raise TypeError(f"a {role} row needs a verdicts.Judgement, got {judgement!r}")
+        verdict, rule, distance = judgement.verdict, judgement.rule, judgement.distance
+    if role == "evidence" and not scale and verdict != "not tested":
+        raise ValueError("an evidence row says its scale (verdicts.scale(images=..., models=..., seeds=...))")
+    return {"claim": claim, "quantity": quantity, "paper": paper, "ours": ours, "verdict": verdict,
+            "role": role, "rule": rule, "distance": distance, "scale": scale, "why": why}
 
 
 def record(chapter: str, title: str, rows: list[dict]) -> Path:
@@ -156,3 +178,81 @@ def for_page(chapters: list[str] | tuple[str, ...] = (), fetch: Callable[[str], 
         raise ResultsError("no recorded results: execute the chapters first (tools/execute_chapters.py; "
                            "on Colab, each chapter's notebook writes its results/<chapter>.json)")
     return shown, notes
+
+
+def by_claim(recorded: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The results page's two parts, from :func:`for_page`'s chapters.
+
+    First every claim of the paper (:data:`intriguing.paper.CLAIMS`, in the paper's order) with its
+    rows, each row naming its chapter; a claim this book cannot test gets its *not tested* row from
+    the registry. Then the measurements beyond the paper, one group per heading.
+    """
+    shown = {r["chapter"] for r in recorded}
+    claims, beyond = [], {}
+    rows_of: dict[str, list[dict]] = {}
+    for r in recorded:
+        for line in r["rows"]:
+            line = {**line, "chapter": r["chapter"]}
+            if line.get("role") == "measurement":
+                beyond.setdefault(line["claim"], []).append(line)
+            else:
+                rows_of.setdefault(line["claim"], []).append(line)
+    unknown = sorted(set(rows_of) - set(CLAIMS))
+    if unknown:
+        raise ResultsError(f"rows for claims that intriguing.paper.CLAIMS does not list: {unknown}: "
+                           "re-execute the chapters that wrote them")
+    for name, claim in CLAIMS.items():
+        rows = rows_of.get(name, [])
+        if not rows and "not_tested" in claim:
+            j = not_tested(*claim["not_tested"])
+            rows = [{"claim": name, "quantity": claim["text"], "paper": "see the paper", "ours": "n/a",
+                     "verdict": j.verdict, "role": "evidence", "rule": j.rule, "distance": j.distance,
+                     "scale": "", "why": "", "chapter": None}]
+        elif not rows and claim.get("tested_in") not in shown:
+            continue  # its chapter is not on this page (CHAPTERS names others)
+        claims.append({"claim": name, "text": claim["text"], "tested_in": claim.get("tested_in"), "rows": rows})
+    return claims, [{"heading": k, "rows": v} for k, v in beyond.items()]
+
+
+def tally(claims: list[dict]) -> dict[str, int]:
+    """Evidence rows per verdict (the only rows counted), then the rows shown but not counted."""
+    counts = {v: 0 for v in VERDICTS}
+    others = {"fitted (not counted)": 0, "by construction (not counted)": 0}
+    for claim in claims:
+        for line in claim["rows"]:
+            role = line.get("role", "evidence")
+            if role == "evidence":
+                counts[line["verdict"]] += 1
+            else:
+                others[f"{role} (not counted)"] += 1
+    return {**counts, **others}
+
+
+def _verdict_words(rows: list[dict]) -> str:
+    evidence = [r["verdict"] for r in rows if r.get("role", "evidence") == "evidence"]
+    counts = {v: evidence.count(v) for v in dict.fromkeys(evidence)}
+    if not counts:
+        words = ""
+    elif len(counts) == 1:
+        (verdict, n), = counts.items()
+        words = verdict if n == 1 else f"{verdict} ({n} of {n} rows)"
+    else:
+        words = ", ".join(f"{n} {v}" for v, n in counts.items()) + f" of {len(evidence)} rows"
+    aside = [f"{n} {role}" for role in ("fitted", "by construction")
+             if (n := sum(r.get("role") == role for r in rows))]
+    if aside:
+        words += (", " if evidence else "") + " and ".join(aside) + " (shown, not counted)"
+    return words or "no rows"
+
+
+def findings(claims: list[dict]) -> str:
+    """The landing page's "What this book found": one line per claim of the paper, from its rows."""
+    lines = []
+    for claim in claims:
+        chapters = list(dict.fromkeys(r["chapter"] for r in claim["rows"] if r["chapter"]))
+        where = "; ".join(f"{{doc}}`chapters/{c}`" for c in chapters)
+        text = f"- **{claim['claim']}: {_verdict_words(claim['rows'])}**"
+        if not chapters:
+            text += f", needs {CLAIMS[claim['claim']]['not_tested'][0]}"
+        lines.append(f"{text}. The paper: {claim['text']}" + (f" ({where})." if where else "."))
+    return "\n".join(lines) + "\n"

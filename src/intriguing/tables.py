@@ -26,6 +26,32 @@ def percent(count: int, total: int, digits: int | None = None) -> str:
     return f"{100 * count / total:.{digits}f}"
 
 
+def sig(value: float | None, digits: int = 3) -> str:
+    """``value`` rounded to ``digits`` significant digits, without an exponent ("0.0590", "1,640");
+    None or NaN as an em dash. The one rounding the chapters print measured values with."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if value == 0:
+        return "0"
+    decimals = digits - 1 - math.floor(math.log10(abs(value)))
+    return f"{round(value, decimals):,.{max(0, decimals)}f}"
+
+
+def points(value: float) -> str:
+    """A mean or difference of percentages over thousands of images: one decimal ("—" if not finite)."""
+    return "—" if not math.isfinite(value) else f"{value:.1f}"
+
+
+def final_error(trained, subset: str) -> str:
+    """A trained model's error in % after its last epoch on ``subset`` ("train", "test", "P1", ...),
+    from its training history: an exact count, printed with the digits that resolve one image."""
+    history = trained.history
+    if f"errors_{subset}" not in history:
+        raise ValueError(f"the training history has no {subset!r} errors; it has "
+                         f"{sorted(k[7:] for k in history if k.startswith('errors_'))}")
+    return percent(history[f"errors_{subset}"][-1], history["sizes"][subset])
+
+
 def fmt(value, spec: str = "{:.2f}") -> str:
     """Format a number, leaving missing values as an em dash and strings as they are."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

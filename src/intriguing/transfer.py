@@ -15,8 +15,10 @@ Explained in chapter 4, "Transfer of adversarial examples across models and trai
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -147,6 +149,8 @@ class TransferMatrix:
     ``errors[i, j]`` images of set ``rows[i]`` misclassified by model ``cols[j]`` (with
     ``outcome="target"``: put in the set's target class), out of ``totals[i, j]`` counted (int64
     tensors on the CPU); ``count`` and ``outcome`` are the arguments of :func:`transfer_matrix`.
+    With ``per_image=True`` there, ``hits[i, j, k]`` and ``counted[i, j, k]`` (bool, on the CPU) say
+    for image ``k`` whether it was counted and hit in that cell, which :meth:`bootstrap` resamples.
     Explained in chapter 4.
     """
 
@@ -156,6 +160,8 @@ class TransferMatrix:
     totals: torch.Tensor
     count: str
     outcome: str = "error"
+    hits: torch.Tensor | None = None
+    counted: torch.Tensor | None = None
 
     def rates(self) -> torch.Tensor:
         """Error rates in percent (float64, NaN where no image was counted)."""
@@ -178,9 +184,60 @@ class TransferMatrix:
                 for er, tr in zip(self.errors.tolist(), self.totals.tolist())]
         return pd.DataFrame(data, index=pd.Index(self.rows, name="examples"), columns=self.cols)
 
+    def rates_frame(self) -> pd.DataFrame:
+        """:meth:`rates` as a frame (rows: sets, columns: models), in percent."""
+        return pd.DataFrame(self.rates().numpy(), index=list(self.rows), columns=list(self.cols))
+
+    def ci_frames(self, level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Lower and upper ends of every cell's Wilson interval (:meth:`wilson`), in percent, as frames."""
+        lo, hi = self.wilson(level)
+        return (pd.DataFrame(lo.numpy(), index=list(self.rows), columns=list(self.cols)),
+                pd.DataFrame(hi.numpy(), index=list(self.rows), columns=list(self.cols)))
+
+    def bootstrap(self, statistic: Callable[[np.ndarray], np.ndarray], *, n_bootstrap: int = 2000,
+                  level: float = 0.95, seed: int = 0, chunk: int = 250) -> tuple[float, float, float]:
+        """``(value, low, high)``: a statistic of the rates and its percentile bootstrap interval over images.
+
+        ``statistic`` maps rates in percent, an array ``[..., rows, cols]``, to one value per leading
+        index (e.g. the mean of some cells over the mean of others). Each resample draws the images
+        with replacement *jointly* for every cell: the rows hold distortions of the same images, in
+        the same order (:func:`transfer_matrix` checks their labels), so a resampled image counts in
+        every cell at once and the cells' correlation is kept. The interval covers the choice of
+        images only, not the training of the models. Needs ``per_image=True`` in
+        :func:`transfer_matrix`. Deterministic: the draws come from ``numpy``'s generator seeded
+        with ``seed``, and the resampled counts are exact integers. Explained in chapter 4.
+        """
+        if self.hits is None or self.counted is None:
+            raise ValueError("this matrix has no per-image outcomes: compute it with "
+                             "transfer_matrix(..., per_image=True)")
+        if int(n_bootstrap) < 1 or not 0 < level < 1 or int(chunk) < 1:
+            raise ValueError(f"need n_bootstrap >= 1, 0 < level < 1 and chunk >= 1, got {n_bootstrap!r}, "
+                             f"{level!r}, {chunk!r}")
+        shape = (len(self.rows), len(self.cols))
+        value = float(np.asarray(statistic(self.rates().numpy()[None]), dtype=float).reshape(-1)[0])
+        n = self.hits.shape[-1]
+        hits = self.hits.reshape(-1, n).double().numpy().T  # [n, cells]
+        counted = self.counted.reshape(-1, n).double().numpy().T
+        rng = np.random.default_rng(int(seed))
+        draws = []
+        for start in range(0, int(n_bootstrap), int(chunk)):
+            c = min(int(chunk), int(n_bootstrap) - start)
+            weights = rng.multinomial(n, np.full(n, 1 / n), size=c).astype(np.float64)  # [c, n]
+            errors, totals = weights @ hits, weights @ counted  # exact integer counts
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rates = np.where(totals > 0, 100 * errors / np.maximum(totals, 1), np.nan)
+            draws.append(np.asarray(statistic(rates.reshape(c, *shape)), dtype=float).reshape(c))
+        draws = np.concatenate(draws)
+        if not np.isfinite(draws).all():
+            raise ValueError("the statistic is not finite on some resamples (a cell with no counted image, "
+                             "or a division by zero): choose cells that always count images")
+        lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+        return value, float(lo), float(hi)
+
 
 def transfer_matrix(sets: dict[str, dict[str, torch.Tensor]], models: dict[str, nn.Module], *,
-                    count: str = "all", outcome: str = "error", batch_size: int = 1000) -> TransferMatrix:
+                    count: str = "all", outcome: str = "error", batch_size: int = 1000,
+                    per_image: bool = False) -> TransferMatrix:
     """Feed every set (row) to every model (column) and count the errors it induces.
 
     ``count`` is the counting rule, which the paper leaves open:
@@ -196,7 +253,10 @@ def transfer_matrix(sets: dict[str, dict[str, torch.Tensor]], models: dict[str, 
     counts, instead of errors, the images the column model puts in the set's ``targets`` (the
     label the attack aimed at): how often a transferred example lands where it was sent, not
     just somewhere wrong. Images are fed in batches of ``batch_size`` on each model's own device.
-    Explained in chapter 4, "Transfer of adversarial examples across models and training sets".
+    ``per_image=True`` also keeps each image's outcome in every cell (for
+    :meth:`TransferMatrix.bootstrap`); every set must then hold the same images' labels, in the same
+    order (distortions of one set of images). Explained in chapter 4, "Transfer of adversarial
+    examples across models and training sets".
     """
     if count not in COUNT_RULES:
         raise ValueError(f"unknown counting rule {count!r}: use one of {COUNT_RULES}")
@@ -224,9 +284,18 @@ def transfer_matrix(sets: dict[str, dict[str, torch.Tensor]], models: dict[str, 
                              "(for a zoo model pass get_model(name).model)")
         if model.training:
             raise ValueError(f"model {name!r} is in training mode: call model.eval() first")
+    if per_image:
+        first_labels = next(iter(sets.values()))["labels"].cpu()
+        for name, s in sets.items():
+            if not torch.equal(s["labels"].cpu(), first_labels):
+                raise ValueError(f"per_image=True needs every set to hold the same images (same labels, same "
+                                 f"order); set {name!r} differs from the first")
 
     errors = torch.zeros(len(sets), len(models), dtype=torch.long)
     totals = torch.zeros_like(errors)
+    n_images = len(next(iter(sets.values()))["labels"])
+    hits_all = torch.zeros(len(sets), len(models), n_images, dtype=torch.bool) if per_image else None
+    counted_all = torch.zeros_like(hits_all) if per_image else None
     for j, model in enumerate(models.values()):
         clean: dict[tuple[int, int], torch.Tensor] = {}  # sets sharing originals and labels: predicted once
         for i, s in enumerate(sets.values()):
@@ -241,7 +310,9 @@ def transfer_matrix(sets: dict[str, dict[str, torch.Tensor]], models: dict[str, 
             hit = pred != y if outcome == "error" else pred == s["targets"].to(pred.device)
             errors[i, j] = int((hit & counted).sum())
             totals[i, j] = int(counted.sum())
-    return TransferMatrix(list(sets), list(models), errors, totals, count, outcome)
+            if per_image:
+                hits_all[i, j], counted_all[i, j] = (hit & counted).cpu(), counted.cpu()
+    return TransferMatrix(list(sets), list(models), errors, totals, count, outcome, hits_all, counted_all)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -286,3 +357,112 @@ def cell_text(errors: int, total: int, *, ci: bool = True, level: float = 0.95) 
     lo, hi = wilson_intervals(errors, total, level)
     return f"{point} [{100 * float(lo):.{digits}f}, {100 * float(hi):.{digits}f}]"
 
+
+
+# ----------------------------------------------------------------------------------------------
+# our table against the paper's: cells, and the choice of a reading the paper leaves open
+
+
+def paired_cells(ours: pd.DataFrame, paper: pd.DataFrame, rows: Sequence[str] | None = None,
+                 mask: np.ndarray | None = None) -> pd.DataFrame:
+    """Our cells beside the paper's, one line per cell: ``row``, ``col``, ``ours``, ``paper`` and
+    ``gap`` (ours − paper), row by row in the paper's order.
+
+    ``rows`` (default: all of ``paper``'s) and ``paper``'s columns pick the cells; ``mask`` (bool,
+    ``[len(rows), len(paper.columns)]``) keeps some of them (e.g. the off-diagonal ones). ``ours``
+    must hold every picked cell under the paper's row and column names. Explained in chapter 4.
+    """
+    rows = list(paper.index if rows is None else rows)
+    cols = list(paper.columns)
+    missing = [r for r in rows if r not in ours.index] + [c for c in cols if c not in ours.columns]
+    if missing:
+        raise ValueError(f"our table has no {missing}: name its rows and columns as the paper's")
+    o, p = ours.loc[rows, cols].to_numpy(dtype=float), paper.loc[rows, cols].to_numpy(dtype=float)
+    keep = np.ones(o.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    if keep.shape != o.shape:
+        raise ValueError(f"mask has shape {keep.shape}, the cells {o.shape}")
+    if not (np.isfinite(o[keep]).all() and np.isfinite(p[keep]).all()):
+        raise ValueError("a picked cell is NaN (no image counted) or missing in the paper's table")
+    i, j = np.nonzero(keep)
+    return pd.DataFrame({"row": [rows[a] for a in i], "col": [cols[b] for b in j], "ours": o[i, j],
+                         "paper": p[i, j], "gap": o[i, j] - p[i, j]})
+
+
+def choose_reading(gaps: Mapping[Hashable, Sequence[float]]) -> Hashable:
+    """The reading whose cells lie closest to the paper's: the smallest mean |gap| (the first one on a tie).
+
+    ``gaps[reading]`` are our cells minus the paper's under that reading. Explained in chapter 4.
+    """
+    if not gaps:
+        raise ValueError("no readings to choose from")
+    means = {k: float(np.abs(np.asarray(v, dtype=float)).mean()) for k, v in gaps.items()}
+    if not all(math.isfinite(v) for v in means.values()):
+        raise ValueError("a reading has no cells, or NaN gaps")
+    return min(means, key=means.get)
+
+
+@dataclass(frozen=True)
+class ReadingCheck:
+    """A reading chosen on one group of cells and tested on another (out of sample)."""
+
+    chosen_on: str
+    reading: Hashable
+    fitted_gap: float  # mean |ours − paper| on the cells it was chosen on
+    tested_on: str
+    held_out_gap: float  # mean |ours − paper| of the chosen reading on the held-out cells
+    best_on_held_out: Hashable  # the reading the held-out cells alone would choose
+    best_held_out_gap: float
+
+
+def validate_reading(gaps: Mapping[Hashable, Mapping[str, Sequence[float]]]) -> list[ReadingCheck]:
+    """Choose the reading on each group of cells alone and test it on every other group.
+
+    ``gaps[reading][group]`` are our cells minus the paper's for that group of cells (e.g. the noise
+    cells of Table 2 and those of Table 4) under that reading; every reading has the same groups.
+    One :class:`ReadingCheck` per ordered pair of groups. When every choice picks the same reading
+    (:func:`reading_identified`), cells it was not chosen on confirm it; when they differ, these
+    cells do not identify the reading. Explained in chapter 4.
+    """
+    if not gaps:
+        raise ValueError("no readings to validate")
+    groups = list(next(iter(gaps.values())))
+    if len(groups) < 2 or any(list(g) != groups for g in gaps.values()):
+        raise ValueError(f"every reading needs the same two or more groups of cells, got {groups}")
+    mean = {(k, g): float(np.abs(np.asarray(v[g], dtype=float)).mean()) for k, v in gaps.items() for g in groups}
+    checks = []
+    for fit in groups:
+        reading = choose_reading({k: v[fit] for k, v in gaps.items()})
+        for test in (g for g in groups if g != fit):
+            best = choose_reading({k: v[test] for k, v in gaps.items()})
+            checks.append(ReadingCheck(fit, reading, mean[reading, fit], test, mean[reading, test], best,
+                                       mean[best, test]))
+    return checks
+
+
+def reading_identified(checks: Sequence[ReadingCheck]) -> bool:
+    """Whether every group of cells, alone, chose the same reading (:func:`validate_reading`)."""
+    if not checks:
+        raise ValueError("no checks")
+    return len({c.reading for c in checks}) == 1
+
+
+def cells_within(cells: pd.DataFrame, rule: str = "fooling rate") -> pd.Series:
+    """Whether each cell of :func:`paired_cells` lies within the tolerance of ``rule`` (a rule of
+    :mod:`intriguing.verdicts`, applied cell by cell with :func:`intriguing.verdicts.judge`)."""
+    from intriguing import verdicts
+
+    return pd.Series([verdicts.judge(rule, o, p).verdict == "reproduced"
+                      for o, p in zip(cells["ours"], cells["paper"])], index=cells.index, dtype=bool)
+
+
+def pattern_by_row(cells: pd.DataFrame, rule: str = "fooling rate") -> pd.DataFrame:
+    """Per row of :func:`paired_cells` (in its order): the cells within ``rule``'s tolerance, the mean
+    |ours − paper| and the largest gap with its cell, as text. Explained in chapter 4."""
+    lines = {}
+    for name, c in cells.reset_index(drop=True).groupby("row", sort=False):
+        w = c.loc[c["gap"].abs().idxmax()]
+        lines[name] = {"cells within tolerance": f"{int(cells_within(c, rule).sum())} of {len(c)}",
+                       "mean |ours − paper| (points)": tables.points(float(c["gap"].abs().mean())),
+                       "largest gap (points)": f"{w['gap']:+.1f}",
+                       "in the cell": f"→ {w['col']}: {w['ours']:.2f} vs {w['paper']:g}"}
+    return pd.DataFrame(lines).T.rename_axis("examples made for")

@@ -25,30 +25,38 @@ def _finite_positive(values: Sequence[float], what: str) -> np.ndarray:
     return arr
 
 
-def layer_bounds(layers: Sequence[str], paper: Sequence[float], bounds: Sequence[float], real: Sequence[float],
-                 network: str) -> plt.Figure:
-    """Grouped bars per weight layer: the paper's Table 5 bound, our bound in the product, and the
-    norm of our real (zero-padded) layer; ``network`` names the network our bars belong to.
+def layer_bounds(layers: Sequence[str], paper: Sequence[float] | None, bounds: Sequence[float],
+                 real: Sequence[float], network: str) -> plt.Figure:
+    """Grouped bars per weight layer: our bound in the product and the norm of our real
+    (zero-padded) layer, beside the paper's Table 5 bound when ``paper`` is given; ``network`` names
+    the network our bars belong to.
 
-    Explained in chapter 5, "Lipschitz bounds of layers" (Table 5).
+    Pass ``paper=None`` for a network whose values must not be set beside the paper's (the
+    untrained stand-in): the figure then shows how tight each bound is, and nothing to compare
+    with the paper. Explained in chapter 5, "Lipschitz bounds of layers" (Table 5).
     """
     n = len(layers)
     if n == 0:
         raise ValueError("layer_bounds needs at least one layer")
-    series = [_finite_positive(v, what) for v, what in ((paper, "paper"), (bounds, "bounds"), (real, "real"))]
+    given = [(bounds, "bounds"), (real, "real")] if paper is None else [
+        (paper, "paper"), (bounds, "bounds"), (real, "real")]
+    series = [_finite_positive(v, what) for v, what in given]
     if any(len(s) != n for s in series):
-        raise ValueError(f"paper, bounds and real need one value per layer ({n}), "
+        raise ValueError(f"{', '.join(what for _, what in given)} need one value per layer ({n}), "
                          f"got {[len(s) for s in series]}")
     labels = ["paper, Table 5 (authors' trained AlexNet)", "ours: bound in the product (eq. 2 / FC norm)",
               "ours: norm of the real layer"]
+    colours = list(PALETTE[:3])
+    if paper is None:  # the same colours for the same series as with the paper's bars
+        labels, colours = ["bound in the product (eq. 2 / FC norm)", "norm of the real layer"], colours[1:]
     fig, ax = plt.subplots(figsize=(WIDTH, 3.2))
     x = np.arange(n)
-    width = 0.27
-    for i, (values, label) in enumerate(zip(series, labels)):
-        ax.bar(x + (i - 1) * width, values, width, color=PALETTE[i], label=label)
+    width = 0.81 / len(series)  # 0.27 for three bars
+    for i, (values, label, colour) in enumerate(zip(series, labels, colours)):
+        ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, color=colour, label=label)
     ax.set_xticks(x, list(layers))
     ax.set_ylabel("Lipschitz bound / norm")
-    ax.set_title(f"ours: {network}", fontsize=10)
+    ax.set_title(network if paper is None else f"ours: {network}", fontsize=10)
     ax.set_ylim(0, 1.08 * max(float(s.max()) for s in series))
     _legend_outside(fig, *ax.get_legend_handles_labels(), ncol=2, where="lower")
     return fig
