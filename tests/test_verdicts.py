@@ -133,3 +133,7 @@ def test_a_flat_table_is_judged_by_its_cells_alone():
 def test_findings_words_for_a_claim_with_only_fitted_rows():
     rows = [{"verdict": "reproduced", "role": "fitted"}] * 2
     assert results._verdict_words(rows) == "2 fitted (shown, not counted)"
+
+
+def test_a_table_of_two_cells_has_no_pattern():
+    assert verdicts.judge_table([1.0, 2.0], [1.0, 2.0], "fooling rate").verdict == "inconclusive"
