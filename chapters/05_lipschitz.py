@@ -136,7 +136,10 @@ def prod3(value: float) -> str:
 
 def span(values, digits: int = 2) -> str:
     """"a to b" of the smallest and largest value at ``digits`` significant digits (one number
-    when both print the same)."""
+    when both print the same); an em dash when there are none (fewer MODELS than the zoo's)."""
+    values = list(values)
+    if not values:
+        return "—"
     lo, hi = tables.sig(min(values), digits), tables.sig(max(values), digits)
     return lo if lo == hi else f"{lo} to {hi}"
 
