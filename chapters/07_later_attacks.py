@@ -375,7 +375,7 @@ prose.glue_all(
 # fixed-budget attacks an image counts at the RMS of its point at the smallest successful budget,
 # so the curve is a lower estimate of what that attack could do at each RMS.
 
-# %%
+# %% mystnb={"image": {"alt": "Line chart, one panel per model of CURVE_MODELS: the share of attacked training images fooled toward their target (vertical axis, 0 to 1) against the RMS budget (horizontal axis), one line per attack (L-BFGS, FGSM, PGD, C&W-L2, DDN, FMN)."}}
 plots.use_book_style()
 grid = np.linspace(0.0, 0.2, 201)
 fig, axes = plt.subplots(
@@ -405,6 +405,9 @@ fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=Fals
 plt.show()
 
 # %% [markdown]
+# **Figure 1.** Security-evaluation curves: the share of images fooled within each RMS budget, per
+# attack, for the models of `CURVE_MODELS` (a curve further left finds smaller perturbations).
+#
 # ## Caveats
 #
 # * The scale is small: `N_IMAGES` training images per model, one seed of each attack, and the
